@@ -1,0 +1,95 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+
+/// One admin socket as a `Service`: binds the path (0660 in a 0750 folder), serves connections, and on
+/// graceful shutdown stops accepting, lets running commands finish, answers queued ones with
+/// `421 CLOSING reason=shutdown` and waits for connections to close.
+public final class AdminListener: Service, Sendable {
+    public let configuration: ListenerConfiguration
+    private let services: AdminServices
+    private let logger: Logger
+    private let group: any EventLoopGroup
+    private let registry = ConnectionRegistry()
+
+    public init(configuration: ListenerConfiguration, services: AdminServices, logger: Logger,
+                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) {
+        self.configuration = configuration
+        self.services = services
+        self.logger = logger
+        self.group = group
+    }
+
+    public enum Failure: Error, CustomStringConvertible {
+        case pathInUse(String)
+        public var description: String {
+            switch self {
+            case .pathInUse(let why): return why
+            }
+        }
+    }
+
+    /// Prepares the socket's folder and refuses a path that holds a symlink or a regular file.
+    static func preparePath(_ path: String) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        let fm = FileManager.default
+        if !fm.fileExists(atPath: dir) {
+            try fm.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+        }
+        var info = stat()
+        if lstat(path, &info) == 0 {
+            switch info.st_mode & S_IFMT {
+            case S_IFSOCK: try fm.removeItem(atPath: path)  // stale socket of a previous run
+            default: throw Failure.pathInUse("\(path) exists and is not a socket; refusing to replace it")
+            }
+        }
+    }
+
+    public func run() async throws {
+        try Self.preparePath(configuration.path)
+        let services = self.services
+        let registry = self.registry
+        let configuration = self.configuration
+        let logger = self.logger
+        let server = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let handler = AdminConnectionHandler(listener: configuration, services: services, registry: registry, logger: logger)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+            .bind(unixDomainSocketPath: configuration.path).get()
+        chmod(configuration.path, mode_t(configuration.mode))
+        logger.notice("admin socket listening", metadata: ["listener": "\(configuration.name)", "path": "\(configuration.path)",
+                                                           "ceiling": "\(configuration.ceiling.rawValue)"])
+        // closeFuture ignores task cancellation, so cancellation must close the channel too.
+        try? await withTaskCancellationOrGracefulShutdownHandler {
+            try await server.closeFuture.get()
+        } onCancelOrGracefulShutdown: {
+            server.close(promise: nil)
+        }
+        await drainConnections()
+        unlink(configuration.path)
+        logger.info("admin socket closed", metadata: ["listener": "\(configuration.name)"])
+    }
+
+    private func drainConnections() async {
+        for channel in registry.all {
+            channel.eventLoop.execute {
+                if let handler = try? channel.pipeline.syncOperations.handler(type: AdminConnectionHandler.self) {
+                    handler.shutdown()
+                }
+            }
+        }
+        // Running commands get up to their deadline to finish.
+        let deadline = ContinuousClock.now + .seconds(configuration.limits.commandDeadlineSeconds + 5)
+        while registry.count > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        for channel in registry.all { channel.close(promise: nil) }
+    }
+}

@@ -1,0 +1,25 @@
+import AdminProtocol
+import Logging
+import RegistryDomain
+import RegistryStore
+
+/// The daemon's shared, immutable parts that handlers use.
+public struct AdminServices: Sendable {
+    public var store: Store
+    public var rulebook: Rulebook
+    public var calendar: WorkingCalendar
+    public var table: CommandTable
+    public var serverName: String
+    /// uid of the development account (embedded default only), for `hello`/logs.
+    public var developmentUID: Int?
+
+    public init(store: Store, rulebook: Rulebook, calendar: WorkingCalendar, table: CommandTable, serverName: String,
+                developmentUID: Int? = nil) {
+        self.store = store
+        self.rulebook = rulebook
+        self.calendar = calendar
+        self.table = table
+        self.serverName = serverName
+        self.developmentUID = developmentUID
+    }
+}

@@ -1,0 +1,86 @@
+/// Renders values and tokens in the line grammar; the exact inverse of `Tokenizer`.
+///
+/// `Tokenizer.tokenize(Quoter.render(tokens))` gives back `tokens` for every valid token list (proven by a
+/// property test). Printable non-ASCII, Khmer included, is written raw; controls, bidi controls and
+/// unassigned code points are written as `\u{…}` inside quotes.
+public enum Quoter {
+    /// True when `value` cannot stand as a bare token and must be quoted.
+    public static func needsQuotes(_ value: String) -> Bool {
+        if value.isEmpty { return true }
+        let utf8 = value.utf8
+        if let first = utf8.first, first == UInt8(ascii: "#") || first == UInt8(ascii: "\"") { return true }
+        if value.hasPrefix("--") || value.hasPrefix("<<") { return true }
+        for scalar in value.unicodeScalars {
+            if scalar == "=" || !CharacterClass.isBareScalar(scalar.value) || isUnassigned(scalar) { return true }
+        }
+        return false
+    }
+
+    /// The value, bare when it can be, quoted and escaped otherwise.
+    public static func quote(_ value: String) -> String {
+        needsQuotes(value) ? quoted(value) : value
+    }
+
+    /// Always quotes: `"…"` with the grammar's escapes.
+    public static func quoted(_ value: String) -> String {
+        var out = "\""
+        out.reserveCapacity(value.utf8.count + 2)
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            default:
+                let v = scalar.value
+                if CharacterClass.isControl(v) || CharacterClass.isBidiControl(v) || isUnassigned(scalar) {
+                    out += "\\u{" + String(v, radix: 16, uppercase: true) + "}"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
+        return out
+    }
+
+    /// Escapes free text for a `214-`/log line: like `quoted` but without the surrounding quotes, and
+    /// leaving `"` and `\` alone (help text is not fed back to the tokenizer).
+    public static func escapeText(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            let v = scalar.value
+            if CharacterClass.isControl(v) || CharacterClass.isBidiControl(v) {
+                out += "\\u{" + String(v, radix: 16, uppercase: true) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
+    /// One token in its canonical written form.
+    public static func render(_ token: Token) -> String {
+        switch token {
+        case .positional(let value): return quote(value)
+        case .field(let key, let value): return key + "=" + quote(value)
+        case .option(let key, nil): return "--" + key
+        case .option(let key, let value?): return "--" + key + "=" + quote(value)
+        }
+    }
+
+    /// A whole line (without line ending) in canonical form.
+    public static func render(_ line: TokenizedLine) -> String {
+        var parts = line.tokens.map(render)
+        switch line.heredoc {
+        case nil: break
+        case .emptyLine?: parts.append("<<")
+        case .marker(let mark)?: parts.append("<<" + mark)
+        }
+        return parts.joined(separator: " ")
+    }
+
+    private static func isUnassigned(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value >= 0x80 && scalar.properties.generalCategory == .unassigned
+    }
+}

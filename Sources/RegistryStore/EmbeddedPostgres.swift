@@ -1,0 +1,171 @@
+import Foundation
+import Logging
+
+/// A PostgreSQL cluster the daemon owns: initdb into a state folder, listen on a Unix socket in that
+/// folder only (no TCP), stop it on shutdown. Used when no database is configured, and by the tests.
+///
+/// PostgreSQL refuses to run as root, so when the daemon runs as root the cluster runs as an
+/// unprivileged OS user (`postgres` if it exists, else a system user created for it).
+public final class EmbeddedPostgres: Sendable {
+    /// Where the cluster lives and how it runs.
+    public struct Options: Sendable {
+        /// Folder that holds `data/` and the socket.
+        public var directory: String
+        /// Port number, used only to name the socket file `.s.PGSQL.<port>`.
+        public var port: Int = 5432
+        /// Turn off fsync for throwaway test clusters. Never for the daemon's own data.
+        public var fast: Bool = false
+        /// PostgreSQL binaries.
+        public var binDirectory: String? = nil
+        public var extraSettings: [String] = []
+
+        public init(directory: String, port: Int = 5432, fast: Bool = false) {
+            self.directory = directory
+            self.port = port
+            self.fast = fast
+        }
+    }
+
+    public enum Failure: Error, CustomStringConvertible {
+        case binariesNotFound(String)
+        case commandFailed(String, Int32, String)
+        case notTraversable(String)
+
+        public var description: String {
+            switch self {
+            case .binariesNotFound(let hint): return "PostgreSQL binaries not found (\(hint)); install postgresql-15"
+            case .commandFailed(let cmd, let status, let log): return "\(cmd) failed with status \(status): \(log)"
+            case .notTraversable(let path): return "the PostgreSQL user cannot reach \(path): every parent folder needs o+x"
+            }
+        }
+    }
+
+    public let options: Options
+    public let binDirectory: String
+    private let runAs: String?
+    private let logger: Logger
+
+    /// Path of the Unix socket file.
+    public var socketPath: String { options.directory + "/.s.PGSQL.\(options.port)" }
+    public var dataDirectory: String { options.directory + "/data" }
+
+    public init(options: Options, logger: Logger) throws {
+        self.options = options
+        self.logger = logger
+        guard let bin = options.binDirectory ?? EmbeddedPostgres.findBinaries() else {
+            throw Failure.binariesNotFound("looked in /usr/lib/postgresql/*/bin and PATH")
+        }
+        self.binDirectory = bin
+        self.runAs = getuid() == 0 ? EmbeddedPostgres.unprivilegedUser() : nil
+    }
+
+    /// Finds `initdb` and `pg_ctl`: the newest /usr/lib/postgresql/N/bin, else PATH.
+    public static func findBinaries() -> String? {
+        let fm = FileManager.default
+        if let versions = try? fm.contentsOfDirectory(atPath: "/usr/lib/postgresql") {
+            let sorted = versions.compactMap(Int.init).sorted(by: >)
+            for v in sorted where fm.isExecutableFile(atPath: "/usr/lib/postgresql/\(v)/bin/initdb") {
+                return "/usr/lib/postgresql/\(v)/bin"
+            }
+        }
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+        where fm.isExecutableFile(atPath: "\(dir)/initdb") {
+            return String(dir)
+        }
+        return nil
+    }
+
+    private static func unprivilegedUser() -> String {
+        if getpwnam("postgres") != nil { return "postgres" }
+        _ = try? run("/usr/sbin/useradd", ["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "registryd-pg"])
+        return "registryd-pg"
+    }
+
+    /// initdb when the data folder is new, then start. Returns once the server accepts connections.
+    public func start() throws {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: options.directory, withIntermediateDirectories: true,
+                               attributes: [.posixPermissions: 0o700])
+        if let user = runAs {
+            try checkTraversable(options.directory)
+            _ = try Self.run("/bin/chown", ["-R", "\(user):", options.directory])
+        }
+        if !fm.fileExists(atPath: dataDirectory + "/PG_VERSION") {
+            logger.info("initialising embedded PostgreSQL", metadata: ["data": "\(dataDirectory)"])
+            try runPG("initdb", ["-D", dataDirectory, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"]
+                      + (options.fast ? ["--no-sync"] : []))
+        }
+        if fm.fileExists(atPath: socketPath) {
+            // A stale socket with a stale postmaster.pid from a killed run: pg_ctl status tells.
+            if (try? runPG("pg_ctl", ["-D", dataDirectory, "status"])) != nil {
+                logger.info("embedded PostgreSQL already running", metadata: ["socket": "\(socketPath)"])
+                return
+            }
+        }
+        var settings = ["-c listen_addresses=''", "-k \(options.directory)", "-p \(options.port)",
+                        "-c max_connections=200", "-c unix_socket_permissions=0770"]
+        if options.fast {
+            settings += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+        }
+        settings += options.extraSettings
+        try runPG("pg_ctl", ["-D", dataDirectory, "-l", options.directory + "/server.log", "-o", settings.joined(separator: " "),
+                             "-w", "-t", "60", "start"])
+        logger.info("embedded PostgreSQL started", metadata: ["socket": "\(socketPath)"])
+    }
+
+    /// Fast shutdown (rolls back open transactions, checkpoints); waits for the server to exit.
+    public func stop() {
+        do {
+            try runPG("pg_ctl", ["-D", dataDirectory, "-m", "fast", "-w", "-t", "60", "stop"])
+            logger.info("embedded PostgreSQL stopped")
+        } catch {
+            logger.warning("embedded PostgreSQL stop failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Immediate shutdown (a crash as far as the database is concerned): for fault tests.
+    public func crash() throws {
+        try runPG("pg_ctl", ["-D", dataDirectory, "-m", "immediate", "-w", "stop"])
+    }
+
+    /// Runs a `psql`-free SQL check is not possible without a client, so tests use the pool; this runs a
+    /// PostgreSQL binary as the cluster's user.
+    @discardableResult
+    public func runPG(_ tool: String, _ arguments: [String]) throws -> String {
+        let path = binDirectory + "/" + tool
+        if let user = runAs {
+            return try Self.run("/usr/sbin/runuser", ["-u", user, "--", path] + arguments)
+        }
+        return try Self.run(path, arguments)
+    }
+
+    private func checkTraversable(_ path: String) throws {
+        var url = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent()
+        while url.path != "/" {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
+            let mode = (attributes?[.posixPermissions] as? Int) ?? 0
+            if mode & 0o001 == 0 { throw Failure.notTraversable(url.path) }
+            url = url.deletingLastPathComponent()
+        }
+    }
+
+    /// Runs a program to completion, returning its output; throws with the output on a non-zero status.
+    @discardableResult
+    static func run(_ path: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let output = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0 else {
+            throw Failure.commandFailed(([path] + arguments).joined(separator: " "), process.terminationStatus, output)
+        }
+        return output
+    }
+}

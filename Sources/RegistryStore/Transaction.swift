@@ -1,0 +1,26 @@
+import Logging
+import PostgresNIO
+
+/// An open transaction on a leased connection, with the caller's context set for row-level security.
+public struct Transaction: @unchecked Sendable {
+    // PostgresConnection is Sendable; the struct is only used inside the transaction closure.
+    public let connection: PostgresConnection
+    public let logger: Logger
+    public let context: ActorContext
+
+    /// Runs a query (interpolated values are bound parameters, never spliced into SQL).
+    @discardableResult
+    public func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+        try await connection.query(query, logger: logger)
+    }
+
+    /// Appends an audit entry in this transaction, so it commits or rolls back with the effect.
+    public func audit(_ entry: AuditEntry) async throws {
+        try await connection.query("""
+            INSERT INTO registry.audit_log (actor, listener, peer_uid, command, arguments, code, status, detail,
+                                            seq, at, prev_hash, hash)
+            VALUES (\(context.actor), \(context.listener), \(context.peerUID), \(entry.command), \(entry.arguments),
+                    \(entry.code), \(entry.status), \(entry.detail), 0, now(), ''::bytea, ''::bytea)
+            """, logger: logger)
+    }
+}

@@ -1,0 +1,126 @@
+import ArgumentParser
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The benchmark runner: measures registryd and, in the same run, a baseline (redis-benchmark against a
+/// redis-server it starts on a Unix socket), and prints figures as ratios to that baseline.
+///
+/// `swift run -c release registry-bench` (see README). It starts its own registryd (release build,
+/// embedded PostgreSQL in a temporary state folder) unless `--socket` names a running one.
+@main
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "registry-bench", abstract: "registryd benchmarks against same-run baselines.")
+
+    @Option(help: "Seconds per measurement.") var seconds: Double = 5
+    @Option(help: "Use a running registryd on this socket instead of starting one.") var socket: String?
+    @Option(help: "Client counts to measure.") var clients: [Int] = [1, 8]
+
+    func run() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("registry-bench-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        chmod(work, 0o755)
+        var daemon: Process?
+        let path: String
+        if let socket {
+            path = socket
+        } else {
+            let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+                .appendingPathComponent("registryd").path
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["--state-dir", work + "/state"]
+            process.environment = ProcessInfo.processInfo.environment.merging(["REGISTRYD_LOG_LEVEL": "warning"]) { _, b in b }
+            process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+            try process.run()
+            daemon = process
+            path = work + "/state/run/admin.sock"
+            let deadline = Date().addingTimeInterval(120)
+            while !FileManager.default.fileExists(atPath: path), Date() < deadline { usleep(100_000) }
+        }
+        defer {
+            if let daemon { daemon.terminate(); daemon.waitUntilExit() }
+            try? FileManager.default.removeItem(atPath: work)
+        }
+        print("registry-bench: \(Int(seconds)) s per figure, closed loop, Unix socket; machine: \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        let redis = try RedisBaseline.start(in: work)
+        defer { redis?.stop() }
+        print("")
+        print(pad("measurement", 34) + pad("ops/s", 12) + pad("p50 µs", 10) + pad("p99 µs", 10) + pad("baseline ops/s", 16) + "ratio")
+        for n in clients {
+            _ = LoadClient.run(socket: path, request: "ping\n", clients: n, seconds: 0.5)  // warm-up
+            let ours = LoadClient.run(socket: path, request: "ping\n", clients: n, seconds: seconds)
+            let base = redis?.benchmark(test: "ping_inline", clients: n, requests: max(20_000, Int(ours.perSecond * seconds)))
+            report("ping, \(n) client\(n == 1 ? "" : "s") (vs redis PING)", ours, base)
+        }
+        for n in clients {
+            let ours = LoadClient.run(socket: path, request: "rule.show complaint.first_action_days\n", clients: n, seconds: seconds)
+            let base = redis?.benchmark(test: "get", clients: n, requests: max(20_000, Int(ours.perSecond * seconds)))
+            report("rule.show, \(n) client\(n == 1 ? "" : "s") (vs redis GET)", ours, base)
+        }
+    }
+
+    private func report(_ name: String, _ r: LoadClient.Result, _ baseline: Double?) {
+        let ratio = baseline.map { String(format: "%.2f", r.perSecond / $0) } ?? "n/a (no redis)"
+        print(pad(name, 34) + pad(String(format: "%.0f", r.perSecond), 12) + pad(String(format: "%.0f", r.percentile(0.5)), 10)
+              + pad(String(format: "%.0f", r.percentile(0.99)), 10) + pad(baseline.map { String(format: "%.0f", $0) } ?? "-", 16) + ratio)
+    }
+
+    private func pad(_ s: String, _ width: Int) -> String {
+        s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
+    }
+}
+
+/// A redis-server on a Unix socket in the work folder, measured with redis-benchmark.
+struct RedisBaseline {
+    let process: Process
+    let socket: String
+
+    static func start(in dir: String) throws -> RedisBaseline? {
+        guard let server = which("redis-server"), which("redis-benchmark") != nil else {
+            print("redis-server/redis-benchmark not installed (apt-get install redis-server redis-tools): no baseline")
+            return nil
+        }
+        let socket = dir + "/redis.sock"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: server)
+        process.arguments = ["--port", "0", "--unixsocket", socket, "--save", "", "--appendonly", "no", "--dir", dir]
+        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: socket), Date() < deadline { usleep(50_000) }
+        return RedisBaseline(process: process, socket: socket)
+    }
+
+    func benchmark(test: String, clients: Int, requests: Int) -> Double? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: which("redis-benchmark")!)
+        p.arguments = ["-s", socket, "-t", test, "-c", String(clients), "-n", String(requests), "-q"]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try? p.run()
+        let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        // "PING_INLINE: 41000.00 requests per second, p50=…"
+        for line in out.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) where line.contains("requests per second") {
+            let parts = line.split(separator: " ")
+            if let i = parts.firstIndex(where: { $0.hasPrefix("requests") }), i > 0, let v = Double(parts[i - 1]) { return v }
+        }
+        return nil
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+func which(_ name: String) -> String? {
+    for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") + ["/usr/bin", "/usr/sbin"]
+    where FileManager.default.isExecutableFile(atPath: "\(dir)/\(name)") {
+        return "\(dir)/\(name)"
+    }
+    return nil
+}

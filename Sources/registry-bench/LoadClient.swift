@@ -1,0 +1,82 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Closed-loop load over a Unix socket: each client sends one request, waits for the whole reply, repeats.
+/// Blocking sockets on dedicated threads keep the load generator cheaper than the server it measures.
+enum LoadClient {
+    struct Result {
+        var operations: Int
+        var seconds: Double
+        var latenciesMicros: [Double]
+        var perSecond: Double { Double(operations) / seconds }
+        func percentile(_ p: Double) -> Double {
+            guard !latenciesMicros.isEmpty else { return 0 }
+            let sorted = latenciesMicros.sorted()
+            return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+        }
+    }
+
+    static func connect(_ path: String) -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (i, b) in path.utf8.enumerated() { raw[i] = b }
+        }
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        precondition(rc == 0, "cannot connect to \(path)")
+        return fd
+    }
+
+    /// Runs `clients` threads for `seconds`, each sending `request` and reading until a final reply line.
+    static func run(socket path: String, request: String, clients: Int, seconds: Double) -> Result {
+        let lock = NSLock()
+        var total = 0
+        var latencies: [Double] = []
+        let group = DispatchGroup()
+        let start = Date()
+        for _ in 0..<clients {
+            group.enter()
+            Thread {
+                let fd = connect(path)
+                let bytes = Array(request.utf8)
+                var buffer = [UInt8](repeating: 0, count: 65536)
+                var count = 0
+                var local: [Double] = []
+                local.reserveCapacity(200_000)
+                let deadline = Date().addingTimeInterval(seconds)
+                while Date() < deadline {
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                    var pending: [UInt8] = []
+                    reading: while true {
+                        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                        if n <= 0 { break reading }
+                        pending.append(contentsOf: buffer[0..<n])
+                        // A reply ends with a final line "NNN TOKEN…\n" (4th byte a space).
+                        var lineStart = 0
+                        for i in 0..<pending.count where pending[i] == 0x0A {
+                            if i - lineStart >= 4, pending[lineStart + 3] == 0x20 { break reading }
+                            lineStart = i + 1
+                        }
+                    }
+                    local.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1000)
+                    count += 1
+                }
+                close(fd)
+                lock.lock()
+                total += count
+                latencies += local
+                lock.unlock()
+                group.leave()
+            }.start()
+        }
+        group.wait()
+        return Result(operations: total, seconds: Date().timeIntervalSince(start), latenciesMicros: latencies)
+    }
+}

@@ -1,0 +1,58 @@
+import Configuration
+import Foundation
+import SystemPackage
+
+/// The daemon's settings, read with swift-configuration from (highest first) `REGISTRYD_*` environment
+/// variables and the JSON file given with `--config`. Every key is documented in
+/// `Config/registryd.example.json`.
+struct Settings: Sendable {
+    /// Runtime database URL (the `registry_app` role). Absent: the embedded PostgreSQL is used.
+    var databaseURL: String?
+    /// Owner URL used to apply migrations at start; absent in a configured deployment: only checked.
+    var migrationURL: String?
+    var maxConnections: Int
+    var stateDirectory: String
+    var socketDirectory: String
+    var rulebookPath: String
+    var holidaysPath: String
+    var sqlDirectory: String
+    var logLevel: String
+    var enabledListeners: [String]
+    var commandDeadlineSeconds: Int
+    var idleTimeoutSeconds: Int
+
+    /// True when no database is configured and the daemon runs its own PostgreSQL.
+    var embedded: Bool { databaseURL == nil }
+
+    static func load(configFile: String?, overrides: [String: String]) async throws -> Settings {
+        var env: [String: String] = [:]
+        for (key, value) in ProcessInfo.processInfo.environment where key.hasPrefix("REGISTRYD_") {
+            env[String(key.dropFirst("REGISTRYD_".count))] = value
+        }
+        var providers: [any ConfigProvider] = [
+            InMemoryProvider(values: Dictionary(uniqueKeysWithValues: overrides.map { (ConfigKey($0.key), ConfigValue(.string($0.value), isSecret: false)) })),
+            EnvironmentVariablesProvider(environmentVariables: env, secretsSpecifier: .specific(["DATABASE_URL", "DATABASE_MIGRATION_URL"])),
+        ]
+        if let configFile {
+            providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(configFile)))
+        }
+        let config = ConfigReader(providers: providers)
+        let state = config.string(forKey: "state.directory", default: "state")
+        let stateAbsolute = state.hasPrefix("/") ? state : FileManager.default.currentDirectoryPath + "/" + state
+        return Settings(
+            databaseURL: config.string(forKey: "database.url", isSecret: true),
+            migrationURL: config.string(forKey: "database.migration_url", isSecret: true),
+            maxConnections: config.int(forKey: "database.max_connections", default: 16),
+            stateDirectory: stateAbsolute,
+            socketDirectory: config.string(forKey: "sockets.directory", default: stateAbsolute + "/run"),
+            rulebookPath: config.string(forKey: "rulebook.path", default: "Config/rulebook.conf"),
+            holidaysPath: config.string(forKey: "calendar.holidays_path", default: "Config/holidays.conf"),
+            sqlDirectory: config.string(forKey: "sql.directory", default: "sql"),
+            logLevel: config.string(forKey: "log.level", default: "info"),
+            enabledListeners: config.string(forKey: "sockets.listeners", default: "admin,staff,readonly")
+                .split(separator: ",").map(String.init),
+            commandDeadlineSeconds: config.int(forKey: "limits.command_deadline_seconds", default: 10),
+            idleTimeoutSeconds: config.int(forKey: "limits.idle_timeout_seconds", default: 120)
+        )
+    }
+}
