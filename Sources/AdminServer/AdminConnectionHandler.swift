@@ -286,8 +286,9 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
                     answer = ErrorReply.reply(for: error, command: pending.command, logger: ctx.logger)
                 }
             }
+            let final = answer
             loop.execute {
-                bound.value.finish(pending, answer)
+                bound.value.finish(pending, final)
                 if failedLookup { bound.value.busy = true; bound.value.resolveIdentity(uid: uid) }
             }
         }

@@ -84,6 +84,8 @@ public final class EmbeddedPostgres: Sendable {
     /// initdb when the data folder is new, then start. Returns once the server accepts connections.
     public func start() throws {
         let fm = FileManager.default
+        let parent = (options.directory as NSString).deletingLastPathComponent
+        try fm.createDirectory(atPath: parent, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         try fm.createDirectory(atPath: options.directory, withIntermediateDirectories: true,
                                attributes: [.posixPermissions: 0o700])
         if let user = runAs {
@@ -150,22 +152,32 @@ public final class EmbeddedPostgres: Sendable {
     }
 
     /// Runs a program to completion, returning its output; throws with the output on a non-zero status.
+    ///
+    /// posix_spawn + waitpid rather than Foundation's Process: `pg_ctl start` leaves a daemonised
+    /// postmaster behind, and Process's exit monitoring was seen to hang on that here. Output goes to a
+    /// temporary file, not a pipe, since the postmaster would inherit a pipe's write end.
     @discardableResult
     static func run(_ path: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let output = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw Failure.commandFailed(([path] + arguments).joined(separator: " "), process.terminationStatus, output)
+        let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("registryd-\(UUID().uuidString).out").path
+        defer { unlink(outputPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, path, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw Failure.commandFailed(path, Int32(spawned), "spawn failed") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let exitCode = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        guard exitCode == 0 else {
+            throw Failure.commandFailed(([path] + arguments).joined(separator: " "), exitCode, text)
         }
-        return output
+        return text
     }
 }

@@ -35,9 +35,12 @@ enum LoadClient {
 
     /// Runs `clients` threads for `seconds`, each sending `request` and reading until a final reply line.
     static func run(socket path: String, request: String, clients: Int, seconds: Double) -> Result {
-        let lock = NSLock()
-        var total = 0
-        var latencies: [Double] = []
+        final class Totals: @unchecked Sendable {  // guarded by `lock`
+            let lock = NSLock()
+            var total = 0
+            var latencies: [Double] = []
+        }
+        let totals = Totals()
         let group = DispatchGroup()
         let start = Date()
         for _ in 0..<clients {
@@ -69,14 +72,14 @@ enum LoadClient {
                     count += 1
                 }
                 close(fd)
-                lock.lock()
-                total += count
-                latencies += local
-                lock.unlock()
+                totals.lock.lock()
+                totals.total += count
+                totals.latencies += local
+                totals.lock.unlock()
                 group.leave()
             }.start()
         }
         group.wait()
-        return Result(operations: total, seconds: Date().timeIntervalSince(start), latenciesMicros: latencies)
+        return Result(operations: totals.total, seconds: Date().timeIntervalSince(start), latenciesMicros: totals.latencies)
     }
 }

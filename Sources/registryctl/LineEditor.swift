@@ -105,7 +105,7 @@ final class LineEditor {
     }
 
     private func createHistory() -> FileHandle? {
-        FileManager.default.createFile(atPath: historyPath, contents: nil, attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: historyPath, contents: nil, attributes: [.posixPermissions: 0o600])
         return FileHandle(forWritingAtPath: historyPath)
     }
 

@@ -54,6 +54,7 @@ struct DatabaseSetup {
     }
 
     /// Runs `body` with a short-lived pool.
+    @discardableResult
     static func withClient<T: Sendable>(_ endpoint: DatabaseEndpoint, logger: Logger,
                                         _ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws -> T {
         let client = PostgresClient(configuration: endpoint.clientConfiguration(maximumConnections: 2), backgroundLogger: logger)

@@ -30,7 +30,9 @@ struct Settings: Sendable {
             env[String(key.dropFirst("REGISTRYD_".count))] = value
         }
         var providers: [any ConfigProvider] = [
-            InMemoryProvider(values: Dictionary(uniqueKeysWithValues: overrides.map { (ConfigKey($0.key), ConfigValue(.string($0.value), isSecret: false)) })),
+            InMemoryProvider(values: Dictionary(uniqueKeysWithValues: overrides.map { entry -> (AbsoluteConfigKey, ConfigValue) in
+                (AbsoluteConfigKey(entry.key.split(separator: ".").map(String.init)), ConfigValue(.string(entry.value), isSecret: true))
+            })),
             EnvironmentVariablesProvider(environmentVariables: env, secretsSpecifier: .specific(["DATABASE_URL", "DATABASE_MIGRATION_URL"])),
         ]
         if let configFile {
