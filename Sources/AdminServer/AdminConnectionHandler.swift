@@ -225,8 +225,10 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
                 let channel = context.channel
                 context.writeAndFlush(wrapOutboundOut(ByteBuffer())).whenComplete { _ in channel.close(promise: nil) }
             case .closeSilently:
+                // No reply to the HTTP-looking line; replies to earlier commands still go out.
                 closed = true
-                context.close(promise: nil)
+                let channel = context.channel
+                context.writeAndFlush(wrapOutboundOut(ByteBuffer())).whenComplete { _ in channel.close(promise: nil) }
             }
         }
         return wrote

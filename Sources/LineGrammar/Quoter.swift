@@ -9,7 +9,8 @@ public enum Quoter {
         if value.isEmpty { return true }
         let utf8 = value.utf8
         if let first = utf8.first, first == UInt8(ascii: "#") || first == UInt8(ascii: "\"") { return true }
-        if value.hasPrefix("--") || value.hasPrefix("<<") { return true }
+        // Byte-wise: a combining mark after "-" would make Character-wise hasPrefix("--") miss it.
+        if utf8.starts(with: [0x2D, 0x2D]) || utf8.starts(with: [0x3C, 0x3C]) { return true }
         for scalar in value.unicodeScalars {
             if scalar == "=" || !CharacterClass.isBareScalar(scalar.value) || isUnassigned(scalar) { return true }
         }
