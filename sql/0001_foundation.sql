@@ -3,10 +3,15 @@
 -- (the superuser of the embedded cluster, or registry_owner in a deployment, see deploy/postgres-setup.sql).
 
 -- The runtime role: owns nothing, no DDL, no BYPASSRLS, not superuser (reliability-security D1).
+-- Roles are cluster-wide: several databases may migrate at once, so a concurrent creation is tolerated.
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'registry_app') THEN
-        CREATE ROLE registry_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS NOINHERIT;
+        BEGIN
+            CREATE ROLE registry_app LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS NOINHERIT;
+        EXCEPTION WHEN duplicate_object OR unique_violation THEN
+            NULL;
+        END;
     END IF;
 END
 $$;
@@ -200,5 +205,11 @@ REVOKE ALL ON FUNCTION registry.audit_verify() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION registry.audit_verify() TO registry_app;
 GRANT SELECT, INSERT ON registry.audit_log TO registry_app;
 
--- Per-transaction deadlines and no idle transactions left holding the audit head.
-ALTER ROLE registry_app SET idle_in_transaction_session_timeout = '15s';
+-- No idle transaction may hold the audit head for long (a paused or dead daemon).
+DO $$
+BEGIN
+    ALTER ROLE registry_app SET idle_in_transaction_session_timeout = '15s';
+EXCEPTION WHEN insufficient_privilege OR unique_violation OR object_not_in_prerequisite_state THEN
+    RAISE NOTICE 'set idle_in_transaction_session_timeout for registry_app by hand (deploy/postgres-setup.sql)';
+END
+$$;

@@ -44,12 +44,12 @@ public enum ArgumentBinder {
                 let p = spec.positionals[index]
                 try check(value, p)
                 inv.positionals.append(value)
-                words.append(p.sensitive ? "***" : value)
+                words.append(p.sensitive ? "***" : Quoter.quote(value))
             case .field(let key, let value):
                 guard let p = fieldSpecs[key] else { throw Failure(argument: key, message: "unknown field") }
                 try check(value, p)
                 inv.fields.append(Field(key, value))
-                words.append(key + "=" + (p.sensitive ? "***" : value))
+                words.append(key + "=" + (p.sensitive ? "***" : Quoter.quote(value)))
             case .option(let key, let value):
                 guard let p = optionSpecs[key] else { throw Failure(argument: "--" + key, message: "unknown option") }
                 if p.type == .boolean {
@@ -70,7 +70,7 @@ public enum ArgumentBinder {
                     inv.reason = v
                 default: inv.options[key] = v
                 }
-                words.append("--" + key + (value.map { "=" + (p.sensitive ? "***" : $0) } ?? ""))
+                words.append("--" + key + (value.map { "=" + (p.sensitive ? "***" : Quoter.quote($0)) } ?? ""))
             }
         }
         for (i, p) in spec.positionals.enumerated() where p.required && i >= inv.positionals.count {

@@ -11,7 +11,8 @@ public struct Invocation: Hashable, Sendable {
     public var dryRun: Bool
     public var idempotencyKey: String?
     public var reason: String?
-    /// The request's words with sensitive values replaced by `***`: for audit entries, logs and JSON `cmd`.
+    /// The request's words in canonical quoted form, sensitive values replaced by `***`: for audit entries,
+    /// logs and JSON `cmd`. Joined with spaces they tokenize back to the request.
     public var redactedWords: [String]
 
     public init(

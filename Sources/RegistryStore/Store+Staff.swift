@@ -2,7 +2,7 @@ import PostgresNIO
 
 extension Store {
     /// The enabled account a peer uid maps to, if any.
-    public func staff(uid: Int) async throws(StoreError) -> StaffAccount? {
+    public func staff(uid: Int) async throws -> StaffAccount? {
         try await transaction(.system) { tx in
             try await tx.enabledStaff(uid: uid)
         }

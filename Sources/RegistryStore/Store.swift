@@ -16,10 +16,11 @@ public final class Store: Sendable {
 
     /// Runs `body` in one transaction with `statement_timeout` set to the command deadline and the actor's
     /// scope set for row-level security. With `dryRun`, everything is rolled back but the result returned.
+    /// Database failures are thrown as `StoreError`; an error thrown by `body` itself passes through as is.
     public func transaction<Value: Sendable>(
         _ context: ActorContext, deadlineSeconds: Int = 10, dryRun: Bool = false,
         _ body: @Sendable (Transaction) async throws -> Value
-    ) async throws(StoreError) -> Value {
+    ) async throws -> Value {
         do {
             return try await client.withTransaction(logger: logger) { conn in
                 let timeout = "\(deadlineSeconds * 1000)"
@@ -35,6 +36,7 @@ public final class Store: Sendable {
             }
         } catch let error as PostgresTransactionError {
             if let dry = error.closureError as? DryRun<Value> { return dry.value }
+            if let own = error.closureError, !(own is PSQLError), !(own is StoreError) { throw own }
             throw StoreError.from(error)
         } catch {
             throw StoreError.from(error)
@@ -42,7 +44,7 @@ public final class Store: Sendable {
     }
 
     /// Writes one audit entry in its own transaction (refusals, which have no effect to share a transaction with).
-    public func audit(_ context: ActorContext, _ entry: AuditEntry) async throws(StoreError) {
+    public func audit(_ context: ActorContext, _ entry: AuditEntry) async throws {
         try await transaction(context) { tx in try await tx.audit(entry) }
     }
 }

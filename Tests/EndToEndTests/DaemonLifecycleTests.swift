@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Start-up refusals, graceful shutdown, the embedded default.
+@Suite(.serialized) struct DaemonLifecycleTests {
+    @Test func sigtermAnswersOpenSessionsWith421AndExitsCleanly() async throws {
+        let daemon = try await Daemon.configured()
+        defer { daemon.tearDown() }
+        // A client that keeps its connection open (socat waits up to 30 s for the server after stdin ends
+        // only with -t; here stdin stays open for 3 s via a sleeping shell).
+        let socket = daemon.adminSocket
+        let (pid, out, _) = try Subprocess.spawn(["/bin/sh", "-c", "(printf 'ping\\n'; sleep 3) | socat -t 30 - UNIX-CONNECT:\(socket)"])
+        try await Task.sleep(for: .milliseconds(800))
+        let status = await Task.detached { daemon.stop() }.value
+        #expect(status == 0, "\(daemon.log)")
+        _ = Subprocess.wait(pid, timeout: 30)
+        let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+        #expect(text == "211 STATUS msg=pong\n421 CLOSING reason=shutdown\n")
+        #expect(!FileManager.default.fileExists(atPath: socket))
+        #expect(daemon.log.contains("registryd stopped"))
+    }
+
+    @Test func badRulebookStopsStartWithKeyAndLine() async throws {
+        let dir = "/tmp/regd-rb-\(UUID().uuidString.prefix(6))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let good = try String(contentsOfFile: Daemon.packageRoot + "/Config/rulebook.conf", encoding: .utf8)
+        try (good + "complaint.second_action_days value=10 tag=S basis=CMP-4 source=x\n")
+            .write(toFile: dir + "/rulebook.conf", atomically: true, encoding: .utf8)
+        let lines = good.split(separator: "\n", omittingEmptySubsequences: false).count
+        let out = try await offPool {
+            try Subprocess.run([Daemon.binary, "check-config"], environment: ["REGISTRYD_RULEBOOK_PATH": dir + "/rulebook.conf", "PATH": "/usr/bin:/bin"],
+                               directory: Daemon.packageRoot)
+        }
+        #expect(out.status != 0)
+        #expect(out.stderr.contains("rulebook.conf:\(lines): complaint.second_action_days: unknown key"), "\(out.stderr)")
+        let ok = try await offPool { try Subprocess.run([Daemon.binary, "check-config"], directory: Daemon.packageRoot) }
+        #expect(ok.stdout.hasPrefix("200 OK rules="))
+    }
+
+    @Test func newerSchemaIsRefused() async throws {
+        let daemon = try await Daemon.configured()
+        defer { daemon.tearDown() }
+        _ = daemon.stop()
+        try await offPool {
+            try TestCluster.shared.psql("INSERT INTO registry.schema_migrations (version, name, checksum) VALUES (99, '0099_future', 'x')",
+                                        database: daemon.database!)
+        }
+        let out = try await offPool { try daemon.command([]) }
+        #expect(out.status != 0)
+        #expect(out.stderr.contains("newer than this registryd knows"), "\(out.stderr)")
+    }
+
+    @Test func embeddedDefaultComesUpWithDevelopmentAccountAndStopsItsPostgres() async throws {
+        let daemon = try await Daemon.embedded()
+        defer { daemon.tearDown() }
+        let out = try await offPool { try daemon.socat("hello\nrule.show complaint.first_action_days\n") }
+        #expect(out.contains("roles=licensing_officer,inspector,commune_chief,hotline_operator,auditor,admin"))
+        #expect(out.hasSuffix("200 OK\n"))
+        #expect(daemon.log.contains("DEVELOPMENT MODE"))
+        let status = await Task.detached { daemon.stop() }.value
+        #expect(status == 0)
+        #expect(!FileManager.default.fileExists(atPath: daemon.stateDirectory + "/pg/postmaster.pid"))
+        #expect(!FileManager.default.fileExists(atPath: daemon.stateDirectory + "/pg/data/postmaster.pid"))
+    }
+}

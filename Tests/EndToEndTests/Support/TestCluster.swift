@@ -1,0 +1,65 @@
+import Foundation
+import Logging
+import RegistryStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One throwaway PostgreSQL cluster for the whole test process (fsync off: tests, not durability claims),
+/// started on first use and stopped at exit. Each test gets its own database in it.
+final class TestCluster: Sendable {
+    let postgres: EmbeddedPostgres
+    let directory: String
+
+    static let shared: TestCluster = {
+        let dir = "/tmp/regd-e2e-\(getpid())"
+        var options = EmbeddedPostgres.Options(directory: dir, port: 5432, fast: true)
+        options.extraSettings = ["-c shared_buffers=64MB"]
+        do {
+            let postgres = try EmbeddedPostgres(options: options, logger: Logger(label: "test-cluster"))
+            try postgres.start()
+            let cluster = TestCluster(postgres: postgres, directory: dir)
+            atexit {
+                if let dir = TestCluster.runningDirectory {
+                    let owner = (try? FileManager.default.attributesOfItem(atPath: dir + "/data")[.ownerAccountName] as? String) ?? nil
+                    let pgctl = (EmbeddedPostgres.findBinaries() ?? "/usr/lib/postgresql/15/bin") + "/pg_ctl"
+                    let argv = (getuid() == 0 ? ["/usr/sbin/runuser", "-u", owner ?? "postgres", "--"] : []) + [pgctl, "-D", dir + "/data", "-m", "immediate", "stop"]
+                    _ = try? Subprocess.run(argv, timeout: 30)
+                    _ = try? FileManager.default.removeItem(atPath: dir)
+                }
+            }
+            TestCluster.runningDirectory = dir
+            return cluster
+        } catch {
+            fatalError("cannot start the test PostgreSQL: \(error)")
+        }
+    }()
+
+    nonisolated(unsafe) static var runningDirectory: String?
+
+    private init(postgres: EmbeddedPostgres, directory: String) {
+        self.postgres = postgres
+        self.directory = directory
+    }
+
+    /// Runs SQL as the superuser with psql; throws on failure.
+    @discardableResult
+    func psql(_ sql: String, database: String = "postgres", user: String = "postgres") throws -> String {
+        let out = try Subprocess.run([postgres.binDirectory + "/psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                                      "-h", directory, "-p", "5432", "-U", user, "-d", database, "-c", sql])
+        guard out.status == 0 else { throw SpawnError(message: "psql: \(out.stderr)") }
+        return out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A new, empty database.
+    func createDatabase() throws -> String {
+        let name = "e2e_" + UUID().uuidString.prefix(8).lowercased()
+        try psql("CREATE DATABASE \(name)")
+        return name
+    }
+
+    func url(database: String, user: String) -> String {
+        "postgresql://\(user)@/\(database)?host=\(directory)&port=5432"
+    }
+}
