@@ -30,6 +30,9 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
     private var identityFailed = false
     private var partialTimer: Scheduled<Void>?
     private var idleTimer: Scheduled<Void>?
+    /// Last time a line arrived or a command finished; the idle timer checks it instead of being
+    /// rescheduled on every command (that cost showed up on the ping path).
+    private var lastActivity = NIODeadline.now()
     private var context: ChannelHandlerContext?
     private var peerUID: Int?
 
@@ -98,8 +101,7 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
         guard !discarding, !closed else { return }
-        idleTimer?.cancel()
-        idleTimer = nil
+        lastActivity = .now()
         if var pending = pendingBytes {
             pending.writeBuffer(&bytes)
             bytes = pending
@@ -182,7 +184,7 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
     private func drain() {
         guard let context, !closed else { return }
         var wrote = false
-        while !busy, !closed, var machine = self.machine {
+        while !busy, !closed, self.machine != nil {
             let event: SessionStateMachine.Event
             if shuttingDown {
                 queue.removeAll()
@@ -194,14 +196,13 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
             } else {
                 break
             }
-            let actions = machine.handle(event)
-            self.machine = machine
+            let actions = self.machine!.handle(event)
             wrote = perform(actions, context: context) || wrote
         }
         if wrote { context.flush() }
         releaseReadIfNeeded()
-        if !busy, !closed, queue.isEmpty, idleTimer == nil, let machine {
-            scheduleIdleTimer(seconds: machine.idleTimeoutSeconds)
+        if idleTimer == nil, !closed, let machine {
+            scheduleIdleTimer(in: .seconds(Int64(machine.idleTimeoutSeconds)))
         }
     }
 
@@ -297,9 +298,9 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
     }
 
     private func finish(_ pending: SessionStateMachine.Pending, _ reply: Reply) {
-        guard let context, !closed, var machine else { return }
-        let actions = machine.completed(pending, reply: reply)
-        self.machine = machine
+        guard let context, !closed, self.machine != nil else { return }
+        let actions = self.machine!.completed(pending, reply: reply)
+        lastActivity = .now()
         busy = false
         if perform(actions, context: context) { context.flush() }
         drain()
@@ -321,13 +322,19 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
         }
     }
 
-    private func scheduleIdleTimer(seconds: Int) {
+    private func scheduleIdleTimer(in delay: TimeAmount) {
         guard let context else { return }
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        idleTimer = context.eventLoop.scheduleTask(in: .seconds(Int64(seconds))) {
+        idleTimer = context.eventLoop.scheduleTask(in: delay) {
             let handler = bound.value
             handler.idleTimer = nil
-            guard !handler.closed, !handler.busy, handler.queue.isEmpty, handler.pendingBytes == nil else { return }
+            guard !handler.closed, let machine = handler.machine else { return }
+            let limit = TimeAmount.seconds(Int64(machine.idleTimeoutSeconds))
+            let quietFor = NIODeadline.now() - handler.lastActivity
+            if handler.busy || !handler.queue.isEmpty || handler.pendingBytes != nil || quietFor < limit {
+                handler.scheduleIdleTimer(in: handler.busy ? limit : max(limit - quietFor, .milliseconds(10)))
+                return
+            }
             handler.queue.append(.idleTimeout)
             handler.drain()
         }
