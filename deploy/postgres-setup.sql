@@ -7,7 +7,7 @@ ALTER ROLE registry_app SET idle_in_transaction_session_timeout = '15s';
 CREATE DATABASE registry OWNER registry_owner ENCODING 'UTF8' TEMPLATE template0;
 \connect registry
 CREATE SCHEMA registry AUTHORIZATION registry_owner;
-REVOKE ALL ON SCHEMA public FROM PUBLIC;
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;  -- pg_trgm lives in public; its functions stay usable
 -- pg_hba.conf: peer authentication on the Unix socket, mapping the OS user registryd to both roles:
 --   local registry registry_app,registry_owner peer map=registryd
 -- pg_ident.conf:

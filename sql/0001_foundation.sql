@@ -209,7 +209,9 @@ GRANT SELECT, INSERT ON registry.audit_log TO registry_app;
 DO $$
 BEGIN
     ALTER ROLE registry_app SET idle_in_transaction_session_timeout = '15s';
-EXCEPTION WHEN insufficient_privilege OR unique_violation OR object_not_in_prerequisite_state THEN
+EXCEPTION WHEN OTHERS THEN
+    -- Role settings are cluster-wide: another database migrating at the same moment ("tuple
+    -- concurrently updated") or a non-superuser owner must not fail the migration for a setting.
     RAISE NOTICE 'set idle_in_transaction_session_timeout for registry_app by hand (deploy/postgres-setup.sql)';
 END
 $$;

@@ -12,14 +12,24 @@ public struct AdminServices: Sendable {
     public var serverName: String
     /// uid of the development account (embedded default only), for `hello`/logs.
     public var developmentUID: Int?
+    /// Hotline lookup counters (flushed by the timer service).
+    public var verifyCounter: VerifyCounter
+    /// True on test daemons: `clock.advance` may move the registry clock.
+    public var testClock: Bool
+    /// Asks the timer service for a round now.
+    public var timerKick: (@Sendable () -> Void)?
 
     public init(store: Store, rulebook: Rulebook, calendar: WorkingCalendar, table: CommandTable, serverName: String,
-                developmentUID: Int? = nil) {
+                developmentUID: Int? = nil, verifyCounter: VerifyCounter = VerifyCounter(), testClock: Bool = false,
+                timerKick: (@Sendable () -> Void)? = nil) {
         self.store = store
         self.rulebook = rulebook
         self.calendar = calendar
         self.table = table
         self.serverName = serverName
         self.developmentUID = developmentUID
+        self.verifyCounter = verifyCounter
+        self.testClock = testClock
+        self.timerKick = timerKick
     }
 }

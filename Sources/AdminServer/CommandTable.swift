@@ -18,6 +18,8 @@ public struct CommandTable: Sendable {
     /// The table of this build.
     public static let standard = CommandTable(
         ServerCommands.all + RuleCommands.all + CalendarCommands.all + StaffCommands.all + AuditCommands.all
+            + VerifyCommand.all + AgencyCommands.all + LicenceCommands.all + DepositCommands.all + RegistrationCommands.all
+            + ClockCommands.all
     )
 
     /// Problems that must stop the daemon: duplicate names, unknown capabilities, bad names.

@@ -16,17 +16,46 @@ public struct MutationResult: Sendable {
 extension CommandContext {
     /// Runs a mutating command's effect and its audit entry in one transaction: both commit or neither.
     /// With `--dry-run` everything is rolled back and the reply says `dry_run=true`.
+    ///
+    /// With `--idempotency-key=K`, the first execution's reply is stored with the effect; a retry with the
+    /// same key and the same request gets that reply again (`replayed=true`) and changes nothing; the same
+    /// key with a different request is refused with `552 CONFLICT reason=idempotency_key_reused`.
     func mutate(_ invocation: Invocation, _ body: @escaping @Sendable (Transaction) async throws -> MutationResult) async throws -> Reply {
         let arguments = invocation.redactedWords.dropFirst().joined(separator: " ")
-        let result = try await services.store.transaction(actor, dryRun: invocation.dryRun) { tx in
+        let key = invocation.idempotencyKey
+        let request = Self.canonicalRequest(invocation)
+        let reply = try await services.store.transaction(actor, dryRun: invocation.dryRun) { tx -> Reply in
+            if let key {
+                switch try await tx.claimIdempotency(key: key, command: invocation.command, request: request) {
+                case .fresh: break
+                case .replay(let stored):
+                    guard var reply = ReplyCodec.decode(stored) else { throw StoreError.internalError("stored reply unreadable") }
+                    reply.fields.append(Field("replayed", "true"))
+                    return reply
+                case .conflict:
+                    throw ReplyError(Reply.final(.conflict, Field("reason", "idempotency_key_reused"),
+                                                 msg: "this idempotency key was used for a different request"))
+                }
+            }
             let result = try await body(tx)
             try await tx.audit(AuditEntry(command: invocation.command, arguments: arguments, code: result.reply.code.code,
                                           status: result.reply.code.status, detail: result.detail))
-            return result
+            if let key { try await tx.storeIdempotentReply(key: key, reply: ReplyCodec.encode(result.reply)) }
+            return result.reply
         }
-        var reply = result.reply
-        if invocation.dryRun { reply.fields.insert(Field("dry_run", "true"), at: 0) }
-        return reply
+        var out = reply
+        if invocation.dryRun { out.fields.insert(Field("dry_run", "true"), at: 0) }
+        return out
+    }
+
+    /// The whole request, sensitive values included, in one canonical string: only its hash is stored.
+    static func canonicalRequest(_ inv: Invocation) -> String {
+        var parts = [inv.command] + inv.positionals
+        parts += inv.fields.map { "\($0.key)=\($0.value)" }
+        parts += inv.options.sorted { $0.key < $1.key }.map { "--\($0.key)=\($0.value)" }
+        if let reason = inv.reason { parts.append("--reason=" + reason) }
+        if let payload = inv.payload { parts.append("<<" + payload) }
+        return parts.joined(separator: "\u{1F}")
     }
 
     /// Runs a read-only query in a transaction scoped to the caller.

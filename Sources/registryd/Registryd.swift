@@ -68,8 +68,13 @@ struct Serve: AsyncParsableCommand {
             developmentUID = Int(getuid())
             try await DevelopmentAccount.ensure(uid: Int(getuid()), owner: owner, logger: logger)
         }
+        let counter = VerifyCounter()
+        let timers = TimerService(store: store, rulebook: rulebook, counter: counter,
+                                  interval: .milliseconds(settings.timerPollMilliseconds), logger: logger)
+        if settings.testClock { logger.warning("testing.clock is on: clock.advance may move the registry clock") }
         let services = AdminServices(store: store, rulebook: rulebook, calendar: calendar, table: table,
-                                     serverName: "registryd/\(Registryd.version)", developmentUID: developmentUID)
+                                     serverName: "registryd/\(Registryd.version)", developmentUID: developmentUID,
+                                     verifyCounter: counter, testClock: settings.testClock, timerKick: { timers.kick() })
         var limits = ProtocolLimits()
         limits.commandDeadlineSeconds = settings.commandDeadlineSeconds
         limits.idleTimeoutSeconds = settings.idleTimeoutSeconds
@@ -83,6 +88,7 @@ struct Serve: AsyncParsableCommand {
             serviceList.append(EmbeddedPostgresService(postgres: embedded, stopOnExit: prepared.startedEmbedded))
         }
         serviceList.append(client)
+        serviceList.append(timers)
         serviceList += listeners as [any Service]
         let group = ServiceGroup(configuration: .init(
             services: serviceList.map { .init(service: $0) },

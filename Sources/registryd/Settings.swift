@@ -20,6 +20,11 @@ struct Settings: Sendable {
     var enabledListeners: [String]
     var commandDeadlineSeconds: Int
     var idleTimeoutSeconds: Int
+    /// Test daemons only: `clock.advance` may move the registry clock.
+    var testClock: Bool
+    var timerPollMilliseconds: Int
+    /// Load the synthetic demonstration dataset into an empty registry (default on in development mode).
+    var demoData: Bool
 
     /// True when no database is configured and the daemon runs its own PostgreSQL.
     var embedded: Bool { databaseURL == nil }
@@ -54,7 +59,10 @@ struct Settings: Sendable {
             enabledListeners: config.string(forKey: "sockets.listeners", default: "admin,staff,readonly")
                 .split(separator: ",").map(String.init),
             commandDeadlineSeconds: config.int(forKey: "limits.command_deadline_seconds", default: 10),
-            idleTimeoutSeconds: config.int(forKey: "limits.idle_timeout_seconds", default: 120)
+            idleTimeoutSeconds: config.int(forKey: "limits.idle_timeout_seconds", default: 120),
+            testClock: config.bool(forKey: "testing.clock", default: false),
+            timerPollMilliseconds: config.int(forKey: "timers.poll_milliseconds", default: 1000),
+            demoData: config.bool(forKey: "demo.load", default: config.string(forKey: "database.url") == nil)
         )
     }
 }

@@ -26,6 +26,8 @@ final class Daemon: @unchecked Sendable {
         URL(fileURLWithPath: binary).deletingLastPathComponent().appendingPathComponent("registryctl").path
     }
 
+    static let migrationLock = NSLock()
+
     let database: String?
     let socketDirectory: String
     let stateDirectory: String
@@ -47,6 +49,9 @@ final class Daemon: @unchecked Sendable {
             daemon.environment["REGISTRYD_DATABASE_MIGRATION_URL"] = cluster.url(database: db, user: "postgres")
             daemon.environment.merge(extraEnvironment) { _, b in b }
             if bootstrapAdmin {
+                // Migrations touch the cluster-wide role; one database migrates at a time.
+                Daemon.migrationLock.lock()
+                defer { Daemon.migrationLock.unlock() }
                 let out = try daemon.command(["bootstrap-admin", "--uid", "0", "--name", "Test Admin"])
                 guard out.status == 0 else { throw SpawnError(message: "bootstrap-admin failed: \(out.stderr)\(out.stdout)") }
             }

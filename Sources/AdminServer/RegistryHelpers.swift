@@ -1,0 +1,57 @@
+import AdminProtocol
+import RegistryDomain
+import RegistryStore
+
+/// Small helpers shared by the registry commands.
+enum RegistryHelpers {
+    static func notFound(_ kind: String, _ id: String) -> ReplyError {
+        ReplyError(Reply.final(.notFound, Field("kind", kind), Field("id", Reply.echo(id))))
+    }
+
+    static func invalid(_ field: String, _ msg: String) -> ReplyError {
+        ReplyError(Reply.final(.invalidValue, Field("field", field), msg: msg))
+    }
+
+    static func date(_ inv: Invocation, _ key: String) throws -> CivilDate? {
+        guard let text = inv.field(key) ?? inv.options[key] else { return nil }
+        guard let d = CivilDate(text) else { throw invalid(key, "no such date") }
+        return d
+    }
+
+    /// Parses `TH`, `TH/construction`, `JP,MY/domestic_work` into destination scopes.
+    static func scopes(_ text: String) throws -> [DestinationScope] {
+        try text.split(separator: ",").map { item in
+            let parts = item.split(separator: "/", maxSplits: 1).map(String.init)
+            guard parts[0].count == 2, parts[0].allSatisfy({ $0.isLetter && $0.isASCII }) else {
+                throw invalid("scope", "destinations are ISO country codes, optionally /sector: TH,MY/domestic_work")
+            }
+            return DestinationScope(country: parts[0], sector: parts.count > 1 ? parts[1] : nil)
+        }
+    }
+
+    static func province(_ text: String?) throws -> String? {
+        guard let text else { return nil }
+        let digits = NameKey.digits(text)
+        guard digits.count == 2, let n = Int(digits), (1...25).contains(n) else {
+            throw invalid("province", "province codes are 01 to 25")
+        }
+        return digits
+    }
+
+    static func durations(_ ctx: CommandContext) -> LicenceMachine.Durations {
+        LicenceMachine.Durations(rulebook: ctx.services.rulebook)
+    }
+
+    static func refusal(_ r: LicenceMachine.Refusal) -> ReplyError {
+        ReplyError(Reply.final(.invalidState, Field("state", r.state.rawValue), Field("rule", r.rule),
+                               msg: "\(r.event) is not allowed from \(r.state.rawValue)"))
+    }
+
+    static func licenceFields(_ l: LicenceRecord) -> [Field] {
+        var f = [Field("licence", l.number), Field("agency", l.agencyID), Field("state", l.state.rawValue),
+                 Field("issued_on", l.issuedOn.description), Field("valid_until", l.expiresOn.description),
+                 Field("state_since", l.stateSince)]
+        if let until = l.suspendedUntil { f.append(Field("suspended_until", until.description)) }
+        return f
+    }
+}
