@@ -269,7 +269,7 @@ extension Transaction {
         var n = 0
         for try await _ in try await query("""
             INSERT INTO registry.relicensing_bars (person_id, licence, from_on, until_on)
-            SELECT DISTINCT person_id, \(licence), registry.today(), (registry.today() + make_interval(years => \(years)))::date
+            SELECT DISTINCT person_id, \(licence), registry.today(), (registry.today() + make_interval(years => \(years)::int))::date
             FROM registry.agency_people WHERE agency_id = \(agencyID) AND role IN ('owner', 'director') AND until IS NULL
             RETURNING id
             """) { n += 1 }
