@@ -16,7 +16,7 @@ struct Registryd: AsyncParsableCommand {
         commandName: "registryd",
         abstract: "Recruitment-agency registry and migrant-worker complaint daemon (Sub-Decree 190, Cambodia).",
         version: version,
-        subcommands: [Serve.self, BootstrapAdmin.self, Migrate.self, CheckConfig.self],
+        subcommands: [Serve.self, BootstrapAdmin.self, Migrate.self, CheckConfig.self, LoadDemoData.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -67,6 +67,12 @@ struct Serve: AsyncParsableCommand {
         if settings.embedded, let owner = prepared.owner {
             developmentUID = Int(getuid())
             try await DevelopmentAccount.ensure(uid: Int(getuid()), owner: owner, logger: logger)
+        }
+        if settings.demoData {
+            // The pool only runs inside the service group; a short-lived one loads the data before that.
+            try await DatabaseSetup.withClient(prepared.runtime, logger: logger) { client in
+                try await DemoData.loadIfEmpty(store: Store(client: client, logger: logger), rulebook: rulebook, logger: logger)
+            }
         }
         let counter = VerifyCounter()
         let timers = TimerService(store: store, rulebook: rulebook, counter: counter,
@@ -186,5 +192,23 @@ struct CheckConfig: AsyncParsableCommand {
         let (rulebook, calendar) = try Loader.rulebook(settings)
         _ = try Loader.table()
         print("200 OK rules=\(rulebook.keys.count) holidays=\(calendar.holidays.count)")
+    }
+}
+
+struct LoadDemoData: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "demo-data",
+                                                    abstract: "Load the synthetic demonstration registry into an empty database.")
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        let settings = try await common.settings()
+        let logger = common.logger(settings)
+        let (rulebook, _) = try Loader.rulebook(settings)
+        let prepared = try await DatabaseSetup(settings: settings, logger: logger).prepare()
+        let count = try await DatabaseSetup.withClient(prepared.runtime, logger: logger) { client in
+            try await DemoData.loadIfEmpty(store: Store(client: client, logger: logger), rulebook: rulebook, logger: logger)
+        }
+        if prepared.startedEmbedded { try await offPool { prepared.embedded?.stop() } }
+        print(count > 0 ? "200 OK agencies=\(count)" : "200 OK agencies=0 msg=\"registry not empty: nothing loaded\"")
     }
 }
