@@ -43,8 +43,10 @@ CREATE TABLE registry.agencies (
     association     text NOT NULL DEFAULT 'none' CHECK (association IN ('ACRA', 'MAC', 'none')),
     created_at      timestamptz NOT NULL DEFAULT now()
 );
-CREATE INDEX agencies_key_en_trgm ON registry.agencies USING gin (key_en gin_trgm_ops);
-CREATE INDEX agencies_key_km_trgm ON registry.agencies USING gin (key_km gin_trgm_ops);
+-- GiST trigram indexes answer "nearest names first" (ORDER BY key <-> query LIMIT n) without
+-- scoring every agency that shares a common word such as "manpower".
+CREATE INDEX agencies_key_en_trgm ON registry.agencies USING gist (key_en gist_trgm_ops);
+CREATE INDEX agencies_key_km_trgm ON registry.agencies USING gist (key_km gist_trgm_ops);
 CREATE INDEX agencies_key_en ON registry.agencies (key_en);
 CREATE INDEX agencies_key_km ON registry.agencies (key_km);
 CREATE INDEX agencies_address_key ON registry.agencies (address_key) WHERE address_key <> '';

@@ -8,15 +8,22 @@ extension Transaction {
         let key = NameKey.make(name)
         guard !key.isEmpty else { return [] }
         var out: [AgencyCandidate] = []
+        // Nearest neighbours by trigram distance in each script (GiST KNN), then the best of both.
         for try await (id, en, km, score, exact) in try await query("""
-            SELECT id, name_en, name_km,
-                   greatest(similarity(key_en, \(key)), similarity(key_km, \(key)),
-                            word_similarity(\(key), key_en), word_similarity(\(key), key_km))::float8 AS score,
-                   (key_en = \(key) OR key_km = \(key)) AS exact
-            FROM registry.agencies
-            WHERE key_en = \(key) OR key_km = \(key) OR key_en % \(key) OR key_km % \(key)
-               OR \(key) <% key_en OR \(key) <% key_km
-            ORDER BY exact DESC, score DESC, id
+            WITH near AS (
+                (SELECT id FROM registry.agencies ORDER BY key_en <-> \(key) LIMIT \(limit))
+                UNION
+                (SELECT id FROM registry.agencies ORDER BY key_km <-> \(key) LIMIT \(limit))
+                UNION
+                (SELECT id FROM registry.agencies WHERE key_en = \(key) OR key_km = \(key))
+            )
+            SELECT a.id, a.name_en, a.name_km,
+                   greatest(similarity(a.key_en, \(key)), similarity(a.key_km, \(key)))::float8 AS score,
+                   (a.key_en = \(key) OR a.key_km = \(key)) AS exact
+            FROM near JOIN registry.agencies a USING (id)
+            WHERE a.key_en = \(key) OR a.key_km = \(key)
+               OR greatest(similarity(a.key_en, \(key)), similarity(a.key_km, \(key))) >= 0.3
+            ORDER BY exact DESC, score DESC, a.id
             LIMIT \(limit)
             """).decode((String, String, String, Double, Bool).self) {
             out.append(AgencyCandidate(id: id, nameEN: en, nameKM: km, score: score, exact: exact))

@@ -32,7 +32,7 @@ struct Bench: ParsableCommand {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)
             process.arguments = ["--state-dir", work + "/state"]
-            process.environment = ProcessInfo.processInfo.environment.merging(["REGISTRYD_LOG_LEVEL": "warning"]) { _, b in b }
+            process.environment = ProcessInfo.processInfo.environment.merging(["REGISTRYD_LOG_LEVEL": "warning", "REGISTRYD_DEMO_LOAD": "false"]) { _, b in b }
             process.standardError = FileHandle(forWritingAtPath: "/dev/null")
             try process.run()
             daemon = process
@@ -59,6 +59,21 @@ struct Bench: ParsableCommand {
             let ours = LoadClient.run(socket: path, request: "rule.show complaint.first_action_days\n", clients: n, seconds: seconds)
             let base = redis?.benchmark(test: "get", clients: n, requests: max(20_000, Int(ours.perSecond * seconds)))
             report("rule.show, \(n) client\(n == 1 ? "" : "s") (vs redis GET)", ours, base)
+        }
+        guard socket == nil else { return }
+        print("")
+        print("loading 10,000 agencies and 100,000 recruiters for verify …")
+        try VerifyDataset.load(stateDirectory: work + "/state")
+        let lookups = [("verify by name", "verify \"Bench 4711 Manpowr\" province=05 destination=TH\n"),
+                       ("verify by ID card", "verify 000054321 province=05 destination=TH\n"),
+                       ("verify by licence", "verify \(VerifyDataset.sampleLicence) province=05\n")]
+        for (name, request) in lookups {
+            for n in clients {
+                _ = LoadClient.run(socket: path, request: request, clients: n, seconds: 0.5)
+                let ours = LoadClient.run(socket: path, request: request, clients: n, seconds: seconds)
+                let base = redis?.benchmark(test: "get", clients: n, requests: max(20_000, Int(ours.perSecond * seconds)))
+                report("\(name), \(n) client\(n == 1 ? "" : "s") (vs GET)", ours, base)
+            }
         }
     }
 
