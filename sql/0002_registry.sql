@@ -101,6 +101,7 @@ CREATE TABLE registry.licences (
     suspended_until date,
     state_since     timestamptz NOT NULL
 );
+CREATE INDEX licences_agency ON registry.licences (agency_id, issued_on DESC);
 CREATE UNIQUE INDEX licences_one_live_per_agency ON registry.licences (agency_id)
     WHERE state NOT IN ('EXPIRED', 'REVOKED', 'SURRENDERED');
 
