@@ -46,7 +46,7 @@ public enum DemoData {
         var count = 0
         var cardSerial = 100_000_000
         for i in 0..<120 {
-            let stem = i % stemsEN.count, kind = (i / stemsEN.count + i) % kindsEN.count
+            let stem = i % stemsEN.count, kind = (i / stemsEN.count) % kindsEN.count  // 20 × 6 distinct names
             let en = "\(stemsEN[stem]) \(kindsEN[kind]) Co., Ltd."
             let km = "ក្រុមហ៊ុន \(stemsKM[stem]) \(kindsKM[kind])"
             let province = String(format2d(rng.int(1...25)))
