@@ -35,6 +35,8 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
     private var lastActivity = NIODeadline.now()
     private var context: ChannelHandlerContext?
     private var peerUID: Int?
+    /// True while `drain` runs: an inline command finishing inside it must not start a nested drain.
+    private var draining = false
 
     init(listener: ListenerConfiguration, services: AdminServices, registry: ConnectionRegistry, logger: Logger) {
         self.listener = listener
@@ -182,7 +184,9 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
 
     /// Feeds queued events to the machine while no command is running.
     private func drain() {
-        guard let context, !closed else { return }
+        guard let context, !closed, !draining else { return }
+        draining = true
+        defer { draining = false }
         var wrote = false
         while !busy, !closed, self.machine != nil {
             let event: SessionStateMachine.Event
@@ -249,6 +253,10 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
             return
         }
         let ctx = commandContext()
+        if let inline = command.inline, let reply = inline(invocation, ctx) {
+            finish(pending, reply)
+            return
+        }
         let loop = context.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
         let logger = self.logger

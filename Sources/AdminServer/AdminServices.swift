@@ -16,12 +16,14 @@ public struct AdminServices: Sendable {
     public var verifyCounter: VerifyCounter
     /// True on test daemons: `clock.advance` may move the registry clock.
     public var testClock: Bool
+    /// The hotline's in-memory index (nil: every lookup goes to the database).
+    public var verifyIndex: VerifyIndex?
     /// Asks the timer service for a round now.
     public var timerKick: (@Sendable () -> Void)?
 
     public init(store: Store, rulebook: Rulebook, calendar: WorkingCalendar, table: CommandTable, serverName: String,
                 developmentUID: Int? = nil, verifyCounter: VerifyCounter = VerifyCounter(), testClock: Bool = false,
-                timerKick: (@Sendable () -> Void)? = nil) {
+                timerKick: (@Sendable () -> Void)? = nil, verifyIndex: VerifyIndex? = nil) {
         self.store = store
         self.rulebook = rulebook
         self.calendar = calendar
@@ -31,5 +33,6 @@ public struct AdminServices: Sendable {
         self.verifyCounter = verifyCounter
         self.testClock = testClock
         self.timerKick = timerKick
+        self.verifyIndex = verifyIndex
     }
 }

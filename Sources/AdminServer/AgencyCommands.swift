@@ -25,7 +25,7 @@ enum AgencyCommands {
             for flag in try await tx.flagReopening(agencyID: id) {
                 fields.append(Field("flag", "reopened_after_revocation:\(flag.related):\(flag.via)"))
             }
-            return MutationResult(Reply(.created, fields: fields), detail: id)
+            return MutationResult(Reply(.created, fields: fields), detail: id, changes: ["agency:\(id)"])
         }
     }
 
@@ -89,7 +89,7 @@ enum AgencyCommands {
             for flag in try await tx.flagReopening(agencyID: agency) {
                 fields.append(Field("flag", "reopened_after_revocation:\(flag.related):\(flag.via)"))
             }
-            return MutationResult(Reply(.ok, fields: fields), detail: "\(agency) \(person)")
+            return MutationResult(Reply(.ok, fields: fields), detail: "\(agency) \(person)", changes: ["agency:\(agency)"])
         }
     }
 

@@ -18,7 +18,7 @@ enum ClockCommands {
         let seconds = Int64(inv.field("days").flatMap(Int.init) ?? 0) * 86_400 + Int64(inv.field("hours").flatMap(Int.init) ?? 0) * 3_600
         let reply = try await ctx.mutate(inv) { tx in
             let now = try await tx.advanceClock(seconds: seconds)
-            return MutationResult(Reply.final(.ok, Field("now", now)), detail: "\(seconds)s")
+            return MutationResult(Reply.final(.ok, Field("now", now)), detail: "\(seconds)s", changes: ["clock"])
         }
         ctx.services.timerKick?()
         return reply

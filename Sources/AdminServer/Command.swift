@@ -16,9 +16,14 @@ public struct CommandContext: Sendable {
 public struct Command: Sendable {
     public var spec: CommandSpec
     public var run: @Sendable (Invocation, CommandContext) async throws -> Reply
+    /// An optional synchronous fast path, run on the event loop; nil from it falls back to `run`.
+    /// Only for answers that need no database (the hotline index, the rulebook).
+    public var inline: (@Sendable (Invocation, CommandContext) -> Reply?)?
 
-    public init(_ spec: CommandSpec, run: @escaping @Sendable (Invocation, CommandContext) async throws -> Reply) {
+    public init(_ spec: CommandSpec, inline: (@Sendable (Invocation, CommandContext) -> Reply?)? = nil,
+                run: @escaping @Sendable (Invocation, CommandContext) async throws -> Reply) {
         self.spec = spec
+        self.inline = inline
         self.run = run
     }
 }

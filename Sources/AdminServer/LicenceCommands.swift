@@ -53,7 +53,8 @@ enum LicenceCommands {
                           Field("valid_until", end.description), Field("scope", scope.map(\.description).joined(separator: ","))]
             if override { fields.append(Field("bar_overridden", "true")) }
             for flag in try await tx.flags(agencyID: agency) { fields.append(Field("flag", "\(flag.kind):\(flag.related):\(flag.via)")) }
-            return MutationResult(Reply(.created, data: .record(fields), fields: [Field("id", number.description)]), detail: number.description)
+            return MutationResult(Reply(.created, data: .record(fields), fields: [Field("id", number.description)]), detail: number.description,
+                                  changes: ["agency:\(agency)"])
         }
     }
 
@@ -172,7 +173,7 @@ enum LicenceCommands {
             case .success(let licence):
                 var fields = RegistryHelpers.licenceFields(licence)
                 if let after { fields += try await after(tx, licence) }
-                return MutationResult(Reply(.ok, data: .record(fields)), detail: number)
+                return MutationResult(Reply(.ok, data: .record(fields)), detail: number, changes: ["agency:\(licence.agencyID)"])
             }
         }
     }

@@ -6,10 +6,13 @@ import RegistryStore
 public struct MutationResult: Sendable {
     public var reply: Reply
     public var detail: String
+    /// What the hotline index must reload: `agency:<id>`, `lists`, `clock`.
+    public var changes: [String]
 
-    public init(_ reply: Reply, detail: String = "") {
+    public init(_ reply: Reply, detail: String = "", changes: [String] = []) {
         self.reply = reply
         self.detail = detail
+        self.changes = changes
     }
 }
 
@@ -24,14 +27,14 @@ extension CommandContext {
         let arguments = invocation.redactedWords.dropFirst().joined(separator: " ")
         let key = invocation.idempotencyKey
         let request = Self.canonicalRequest(invocation)
-        let reply = try await services.store.transaction(actor, dryRun: invocation.dryRun) { tx -> Reply in
+        let outcome = try await services.store.transaction(actor, dryRun: invocation.dryRun) { tx -> (Reply, [String]) in
             if let key {
                 switch try await tx.claimIdempotency(key: key, command: invocation.command, request: request) {
                 case .fresh: break
                 case .replay(let stored):
                     guard var reply = ReplyCodec.decode(stored) else { throw StoreError.internalError("stored reply unreadable") }
                     reply.fields.append(Field("replayed", "true"))
-                    return reply
+                    return (reply, [])
                 case .conflict:
                     throw ReplyError(Reply.final(.conflict, Field("reason", "idempotency_key_reused"),
                                                  msg: "this idempotency key was used for a different request"))
@@ -41,9 +44,14 @@ extension CommandContext {
             try await tx.audit(AuditEntry(command: invocation.command, arguments: arguments, code: result.reply.code.code,
                                           status: result.reply.code.status, detail: result.detail))
             if let key { try await tx.storeIdempotentReply(key: key, reply: ReplyCodec.encode(result.reply)) }
-            return result.reply
+            for change in result.changes { try await tx.notifyChange(change) }
+            return (result.reply, result.changes)
         }
-        var out = reply
+        // Read-your-writes for the hotline index of this daemon; the others hear the NOTIFY.
+        if !invocation.dryRun, let index = services.verifyIndex {
+            for change in outcome.1 { try? await index.apply(change, from: services.store) }
+        }
+        var out = outcome.0
         if invocation.dryRun { out.fields.insert(Field("dry_run", "true"), at: 0) }
         return out
     }

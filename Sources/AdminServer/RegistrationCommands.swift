@@ -32,7 +32,8 @@ enum RegistrationCommands {
             guard try await tx.agency(id: agency) != nil else { throw RegistryHelpers.notFound("agency", agency) }
             try await tx.setRegistration(agencyID: agency, province: province, state: state, reason: inv.reason ?? "")
             return MutationResult(Reply.final(.ok, Field("agency", agency), Field("province", province), Field("state", state),
-                                              Field("rule", "PRA-10")), detail: "\(agency) \(province)")
+                                              Field("rule", "PRA-10")), detail: "\(agency) \(province)",
+                                  changes: ["agency:\(agency)"])
         }
     }
 
@@ -52,7 +53,7 @@ enum RegistrationCommands {
             if day == nil { day = try await tx.today() }
             let id = try await tx.addWatch(kind: inv.field("kind")!, name: inv.field("name")!.precomposedNFC, idCard: idCard, province: province,
                                            warning: inv.field("warning") ?? "", caseRef: inv.field("case_ref") ?? "", publishedOn: day!)
-            return MutationResult(Reply(.created, fields: [Field("id", id)]), detail: id)
+            return MutationResult(Reply(.created, fields: [Field("id", id)]), detail: id, changes: ["lists"])
         }
     }
 
@@ -89,7 +90,7 @@ enum RegistrationCommands {
                              grandfatherRegisteredBefore: try RegistryHelpers.date(inv, "grandfather_before"))
         return try await ctx.mutate(inv) { tx in
             let id = try await tx.addBan(ban, reason: inv.reason ?? "")
-            return MutationResult(Reply(.created, fields: [Field("id", id), Field("rule", "C-17")]), detail: id)
+            return MutationResult(Reply(.created, fields: [Field("id", id), Field("rule", "C-17")]), detail: id, changes: ["lists"])
         }
     }
 
@@ -105,7 +106,7 @@ enum RegistrationCommands {
             var day = on
             if day == nil { day = try await tx.today() }
             guard try await tx.liftBan(id: id, on: day!) else { throw RegistryHelpers.notFound("ban", id) }
-            return MutationResult(Reply.final(.ok, Field("id", id), Field("until", day!.description)), detail: id)
+            return MutationResult(Reply.final(.ok, Field("id", id), Field("until", day!.description)), detail: id, changes: ["lists"])
         }
     }
 

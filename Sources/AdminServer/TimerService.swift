@@ -16,8 +16,10 @@ public final class TimerService: Service, Sendable {
     private let interval: Duration
     private let logger: Logger
     private let kicked = NIOLockedValueBox(false)
+    private let index: VerifyIndex?
 
-    public init(store: Store, rulebook: Rulebook, counter: VerifyCounter, interval: Duration, logger: Logger) {
+    public init(store: Store, rulebook: Rulebook, counter: VerifyCounter, interval: Duration, logger: Logger, index: VerifyIndex? = nil) {
+        self.index = index
         self.store = store
         self.rulebook = rulebook
         self.counter = counter
@@ -51,15 +53,19 @@ public final class TimerService: Service, Sendable {
     func fireDue() async throws {
         let durations = LicenceMachine.Durations(rulebook: rulebook)
         while !Task.isCancelled {
-            let fired = try await store.transaction(.system) { tx -> Bool in
-                guard let timer = try await tx.claimDueTimers(limit: 1).first else { return false }
+            let fired = try await store.transaction(.system) { tx -> String? in
+                guard let timer = try await tx.claimDueTimers(limit: 1).first else { return nil }
                 let outcome = try await Self.effect(of: timer, tx: tx, durations: durations, rulebook: self.rulebook)
                 try await tx.markFired(timer, outcome: outcome)
                 try await tx.audit(AuditEntry(command: "timer.fire", arguments: "\(timer.kind) \(timer.subject) due=\(timer.dueAt)",
                                               code: 200, status: "OK", detail: "\(timer.rule) \(outcome)"))
-                return true
+                let agency = try await tx.licence(number: timer.subject)?.agencyID
+                let change = agency.map { "agency:\($0)" } ?? "all"
+                try await tx.notifyChange(change)
+                return change
             }
-            if !fired { return }
+            guard let change = fired else { return }
+            try? await index?.apply(change, from: store)
         }
     }
 

@@ -5,10 +5,13 @@ import RegistryStore
 /// Hotline verification: "is this agency or broker legal, may it recruit in my province, for Thailand?"
 /// The first data line is the verdict to read out; the facts behind it follow. Never complaint details,
 /// never personal data.
+///
+/// "Now" is answered from the in-memory `VerifyIndex` on the event loop; `on=DATE` (and the time before
+/// the index has loaded) from the database's recorded history. Both paths share the rendering below.
 enum VerifyCommand {
     static let all: [Command] = [verify, stats]
 
-    static let verify = Command(CommandSpec(
+    static let spec = CommandSpec(
         "verify", summary: "may this agency, licence number or recruiter (ID card) recruit? one verdict, then the facts",
         help: "The query is a licence number (L-2015-0042-7; Khmer digits are fine), a recruiter's ID-card number,\nor an agency name in Latin or Khmer script (misspellings tolerated; ambiguous names list candidates).",
         positionals: [ParameterSpec("query", .text, required: true, "licence number, ID-card number or agency name")],
@@ -16,80 +19,91 @@ enum VerifyCommand {
                  ParameterSpec("destination", .identifier, "country code, optionally /sector: TH, MY/domestic_work"),
                  ParameterSpec("sector", .identifier, "sector, if not given with the destination"),
                  ParameterSpec("on", .date, "answer as of this date, from the recorded history")],
-        capability: Capability.verify.rawValue, shape: .record
-    )) { inv, ctx in
-        let query = inv.positionals[0]
-        let province = try RegistryHelpers.province(inv.field("province"))
+        capability: Capability.verify.rawValue, shape: .record)
+
+    struct Asked {
+        var query: String
+        var province: String?
+        var destination: DestinationScope?
+        var on: CivilDate?
+    }
+
+    static func asked(_ inv: Invocation) throws -> Asked {
         var destination = try inv.field("destination").map { try RegistryHelpers.scopes($0)[0] }
         if let sector = inv.field("sector") { destination?.sector = sector.lowercased() }
-        let on = try RegistryHelpers.date(inv, "on")
-        let asked = destination
-        let (verdict, fields) = try await ctx.read { tx in
-            try await lookup(tx, query: query, province: province, destination: asked, on: on)
-        }
+        return Asked(query: inv.positionals[0], province: try RegistryHelpers.province(inv.field("province")),
+                     destination: destination, on: try RegistryHelpers.date(inv, "on"))
+    }
+
+    static func reply(_ verdict: Verdict, _ fields: [Field], _ ctx: CommandContext) -> Reply {
         ctx.services.verifyCounter.count(verdict)
         return Reply(.ok, data: .record([Field("verdict", verdict.rawValue)] + fields), fields: [Field("verdict", verdict.rawValue)])
     }
 
-    static func lookup(_ tx: Transaction, query: String, province: String?, destination: DestinationScope?,
-                       on: CivilDate?) async throws -> (Verdict, [Field]) {
-        var day: CivilDate
-        if let on { day = on } else { day = try await tx.today() }
-        var extra: [Field] = []
-        let agencyID: String
-        switch LicenceNumber.parse(query) {
-        case .badCheckDigit:
-            return (.invalidLicenceNumber, [Field("rule", "SD-3"), Field("msg", "check digit wrong: mistyped or invented licence number")])
-        case .valid(let number):
-            guard let licence = try await tx.licence(number: number.description) else {
-                return (.notLicensed, [Field("licence", number.description), Field("rule", "SD-3"), Field("msg", "no such licence")])
-            }
-            agencyID = licence.agencyID
-        case .notALicenceNumber:
-            let digits = NameKey.digits(query)
-            let nonDigits = query.unicodeScalars.filter { !($0 == " " || $0 == "-") }.count - digits.count
-            if digits.count >= 6, nonDigits == 0 {
-                let found = try await tx.recruiter(idCard: digits, on: day)
-                if let watch = found.watch {
-                    return (.watchlisted, [Field("watchlist", watch), Field("rule", "SD-3")])
-                }
-                guard let (agency, role) = found.agencies.first else {
-                    return (.notLicensed, [Field("recruiter", "not registered with any licensed agency"), Field("rule", "SD-3")])
-                }
-                agencyID = agency
-                extra.append(Field("recruiter_role", role))
-            } else {
-                let candidates = try await tx.agencyCandidates(name: query, limit: 6)
-                let watches = try await tx.watchlistMatches(name: query, on: day)
-                let best = candidates.first
-                if let w = watches.first, w.score >= 0.5, !(best?.exact ?? false), w.score >= (best?.score ?? 0) {
-                    var f = [Field("watchlist", w.id), Field("name", w.name), Field("rule", "SD-3")]
-                    if !w.warning.isEmpty { f.append(Field("warning", w.warning)) }
-                    return (.watchlisted, f)
-                }
-                guard let best else {
-                    return (.notLicensed, [Field("match", "none"), Field("rule", "SD-3"), Field("msg", "no licensed agency by that name")])
-                }
-                agencyID = best.id
-                extra.append(Field("match", best.exact ? "exact" : "similar"))
-                extra.append(Field("score", format2(best.score)))
-                let close = candidates.dropFirst().filter { best.score - $0.score < 0.2 && !best.exact }
-                for c in ([best] + close).prefix(close.isEmpty ? 0 : 5) {
-                    extra.append(Field("candidate", "\(c.id) \(c.nameEN) / \(c.nameKM) (\(format2(c.score)))"))
-                }
-            }
-        }
-        return try await facts(tx, agencyID: agencyID, province: province, destination: destination, on: on, day: day, extra: extra)
+    static let verify = Command(spec, inline: { inv, ctx in
+        // The hot path: no database, no task hop.
+        guard let index = ctx.services.verifyIndex, let a = try? asked(inv), a.on == nil,
+              let (verdict, fields) = index.lookup(query: a.query, province: a.province, destination: a.destination)
+        else { return nil }
+        return reply(verdict, fields, ctx)
+    }) { inv, ctx in
+        let a = try asked(inv)
+        let (verdict, fields) = try await ctx.read { tx in try await lookup(tx, a) }
+        return reply(verdict, fields, ctx)
     }
 
-    static func facts(_ tx: Transaction, agencyID: String, province: String?, destination: DestinationScope?, on: CivilDate?,
-                      day: CivilDate, extra: [Field]) async throws -> (Verdict, [Field]) {
-        guard let agency = try await tx.agency(id: agencyID) else { return (.unknown, []) }
-        let licence = try await tx.licenceAsOf(agencyID: agencyID, day: on)
-        var scope: [DestinationScope] = []
-        if let licence { scope = try await tx.scope(licence: licence.number, asOf: on) }
-        let provinces = try await tx.registeredProvinces(agencyID: agencyID, asOf: on)
-        let bans = try await tx.bans().map { $0.ban }
+    // MARK: - Shared answers
+
+    static let invalidNumber: (Verdict, [Field]) =
+        (.invalidLicenceNumber, [Field("rule", "SD-3"), Field("msg", "check digit wrong: mistyped or invented licence number")])
+    static let unknownRecruiter: (Verdict, [Field]) =
+        (.notLicensed, [Field("recruiter", "not registered with any licensed agency"), Field("rule", "SD-3")])
+    static let noNameMatch: (Verdict, [Field]) =
+        (.notLicensed, [Field("match", "none"), Field("rule", "SD-3"), Field("msg", "no licensed agency by that name")])
+
+    static func unknownLicence(_ number: String) -> (Verdict, [Field]) {
+        (.notLicensed, [Field("licence", number), Field("rule", "SD-3"), Field("msg", "no such licence")])
+    }
+
+    static func watchlisted(id: String, name: String?, warning: String?) -> (Verdict, [Field]) {
+        var f = [Field("watchlist", id)]
+        if let name { f.append(Field("name", name)) }
+        f.append(Field("rule", "SD-3"))
+        if let warning, !warning.isEmpty { f.append(Field("warning", warning)) }
+        return (.watchlisted, f)
+    }
+
+    /// An ID-card number: digits (Latin or Khmer) with optional spaces or dashes, six or more.
+    static func idCard(_ query: String) -> String? {
+        let digits = NameKey.digits(query)
+        let other = query.unicodeScalars.filter { !($0 == " " || $0 == "-") }.count - digits.count
+        return digits.count >= 6 && other == 0 ? digits : nil
+    }
+
+    typealias Match = (id: String, nameEN: String, nameKM: String, score: Double, exact: Bool)
+
+    /// How the name matched, and the candidates when the best match is not clear-cut.
+    static func matchFields(best: Match, others: [Match]) -> [Field] {
+        var f = [Field("match", best.exact ? "exact" : "similar"), Field("score", format2(best.score))]
+        let close = best.exact ? [] : others.filter { best.score - $0.score < 0.2 }
+        if !close.isEmpty {
+            for c in ([best] + close).prefix(5) { f.append(Field("candidate", "\(c.id) \(c.nameEN) / \(c.nameKM) (\(format2(c.score)))")) }
+        }
+        return f
+    }
+
+    struct LicenceFacts {
+        var number: String
+        var state: LicenceState
+        var validUntil: String?
+        var since: String
+        var until: String?
+    }
+
+    /// The verdict and its facts, from whichever path gathered them.
+    static func render(agency: (id: String, nameEN: String, nameKM: String), licence: LicenceFacts?, scope: [DestinationScope],
+                       provinces: Set<String>, bans: [SendingBan], province: String?, destination: DestinationScope?,
+                       day: CivilDate, on: CivilDate?, extra: [Field]) -> (Verdict, [Field]) {
         let facts = VerificationFacts(licenceState: licence?.state, scope: Set(scope), registeredProvinces: provinces,
                                       province: province, destination: destination, bans: bans, on: day)
         let verdict = facts.verdict
@@ -98,17 +112,63 @@ enum VerifyCommand {
             f += [Field("licence", l.number), Field("licence_state", l.state.rawValue), Field("state_since", l.since)]
             if let until = l.validUntil { f.append(Field("valid_until", until)) }
             if l.state == .recruitmentSuspended, let until = l.until { f.append(Field("suspended_until", until)) }
-            if !scope.isEmpty { f.append(Field("scope", scope.map(\.description).joined(separator: ","))) }
+            if !scope.isEmpty { f.append(Field("scope", scope.map(\.description).sorted().joined(separator: ","))) }
         }
-        if let province { f.append(Field("province", province)); f.append(Field("registered_in_province", provinces.contains(province) ? "yes" : "no")) }
+        if let province {
+            f.append(Field("province", province))
+            f.append(Field("registered_in_province", provinces.contains(province) ? "yes" : "no"))
+        }
         if let destination { f.append(Field("destination", destination.description)) }
-        if verdict == .bannedDestination, let destination,
-           let ban = bans.first(where: { $0.blocksNewRecruitment(for: destination, on: day) }) {
+        if verdict == .bannedDestination, let destination, let ban = bans.first(where: { $0.blocksNewRecruitment(for: destination, on: day) }) {
             f.append(Field("ban_since", ban.from.description))
         }
         if on != nil { f.append(Field("as_of", day.description)) }
         f.append(Field("rule", verdict.rule))
         return (verdict, f + extra)
+    }
+
+    // MARK: - Database path (history, or before the index is loaded)
+
+    static func lookup(_ tx: Transaction, _ a: Asked) async throws -> (Verdict, [Field]) {
+        var day: CivilDate
+        if let on = a.on { day = on } else { day = try await tx.today() }
+        var extra: [Field] = []
+        let agencyID: String
+        switch LicenceNumber.parse(a.query) {
+        case .badCheckDigit:
+            return invalidNumber
+        case .valid(let number):
+            guard let licence = try await tx.licence(number: number.description) else { return unknownLicence(number.description) }
+            agencyID = licence.agencyID
+        case .notALicenceNumber:
+            if let card = idCard(a.query) {
+                let found = try await tx.recruiter(idCard: card, on: day)
+                if let watch = found.watch { return watchlisted(id: watch, name: nil, warning: nil) }
+                guard let (agency, role) = found.agencies.first else { return unknownRecruiter }
+                agencyID = agency
+                extra.append(Field("recruiter_role", role))
+            } else {
+                let candidates = try await tx.agencyCandidates(name: a.query, limit: 6)
+                let watches = try await tx.watchlistMatches(name: a.query, on: day)
+                let best = candidates.first
+                if let w = watches.first, w.score >= 0.5, !(best?.exact ?? false), w.score >= (best?.score ?? 0) {
+                    return watchlisted(id: w.id, name: w.name, warning: w.warning)
+                }
+                guard let best else { return noNameMatch }
+                agencyID = best.id
+                extra += matchFields(best: (best.id, best.nameEN, best.nameKM, best.score, best.exact),
+                                     others: candidates.dropFirst().map { ($0.id, $0.nameEN, $0.nameKM, $0.score, $0.exact) })
+            }
+        }
+        guard let agency = try await tx.agency(id: agencyID) else { return (.unknown, []) }
+        let licence = try await tx.licenceAsOf(agencyID: agencyID, day: a.on)
+        var scope: [DestinationScope] = []
+        if let licence { scope = try await tx.scope(licence: licence.number, asOf: a.on) }
+        let provinces = try await tx.registeredProvinces(agencyID: agencyID, asOf: a.on)
+        let bans = try await tx.bans().map { $0.ban }
+        let facts = licence.map { LicenceFacts(number: $0.number, state: $0.state, validUntil: $0.validUntil, since: $0.since, until: $0.until) }
+        return render(agency: (agency.id, agency.nameEN, agency.nameKM), licence: facts, scope: scope, provinces: provinces,
+                      bans: bans, province: a.province, destination: a.destination, day: day, on: a.on, extra: extra)
     }
 
     static let stats = Command(CommandSpec(

@@ -75,12 +75,15 @@ struct Serve: AsyncParsableCommand {
             }
         }
         let counter = VerifyCounter()
+        let index = VerifyIndex(logger: logger)
+        let indexService = VerifyIndexService(index: index, store: store, logger: logger)
         let timers = TimerService(store: store, rulebook: rulebook, counter: counter,
-                                  interval: .milliseconds(settings.timerPollMilliseconds), logger: logger)
+                                  interval: .milliseconds(settings.timerPollMilliseconds), logger: logger, index: index)
         if settings.testClock { logger.warning("testing.clock is on: clock.advance may move the registry clock") }
         let services = AdminServices(store: store, rulebook: rulebook, calendar: calendar, table: table,
                                      serverName: "registryd/\(Registryd.version)", developmentUID: developmentUID,
-                                     verifyCounter: counter, testClock: settings.testClock, timerKick: { timers.kick() })
+                                     verifyCounter: counter, testClock: settings.testClock, timerKick: { timers.kick() },
+                                     verifyIndex: index)
         var limits = ProtocolLimits()
         limits.commandDeadlineSeconds = settings.commandDeadlineSeconds
         limits.idleTimeoutSeconds = settings.idleTimeoutSeconds
@@ -95,6 +98,7 @@ struct Serve: AsyncParsableCommand {
         }
         serviceList.append(client)
         serviceList.append(timers)
+        serviceList.append(indexService)
         serviceList += listeners as [any Service]
         let group = ServiceGroup(configuration: .init(
             services: serviceList.map { .init(service: $0) },

@@ -1,0 +1,211 @@
+import AdminProtocol
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import RegistryDomain
+import RegistryStore
+
+/// The hotline's in-memory index: what `verify` needs to answer "now" without a database round trip,
+/// so the answer comes at once while a villager waits on the phone.
+///
+/// Loaded in full at start and after any reconnect; patched per agency when a change is committed (by
+/// this daemon before it replies — read-your-writes — and by every daemon through `NOTIFY
+/// registry_changed`). As-of questions (`on=`) still go to the database, which holds the history.
+public final class VerifyIndex: Sendable {
+    struct Entry {
+        var id: String
+        var nameEN: String
+        var nameKM: String
+        var keyEN: String
+        var keyKM: String
+        var trigramsEN: Set<UInt64>
+        var trigramsKM: Set<UInt64>
+        var licence: VerifySnapshotRows.Licence?
+        var scope: [DestinationScope] = []
+        var provinces: Set<String> = []
+    }
+
+    struct Watch {
+        var row: VerifySnapshotRows.Watch
+        var trigrams: Set<UInt64>
+    }
+
+    struct State {
+        var loaded = false
+        var entries: [Entry] = []
+        var byID: [String: Int] = [:]
+        var byLicence: [String: Int] = [:]
+        var byKey: [String: [Int]] = [:]
+        /// trigram → entry × 2 + script (0 Latin, 1 Khmer).
+        var postings: [UInt64: [Int32]] = [:]
+        var cards: [String: [(Int, String)]] = [:]
+        var cardsByAgency: [Int: [String]] = [:]
+        var watches: [Watch] = []
+        var watchByCard: [String: Int] = [:]
+        var bans: [SendingBan] = []
+        var clockOffset: Int64 = 0
+    }
+
+    private let state = NIOLockedValueBox(State())
+    private let logger: Logger
+
+    public init(logger: Logger) {
+        self.logger = logger
+    }
+
+    public var isLoaded: Bool { state.withLockedValue { $0.loaded } }
+
+    // MARK: - Loading
+
+    /// Replaces the whole index.
+    public func reload(from store: Store) async throws {
+        let rows = try await store.transaction(.system) { tx in try await tx.verifySnapshotRows(agencyID: nil) }
+        var fresh = State()
+        fresh.loaded = true
+        Self.merge(rows, into: &fresh)
+        state.withLockedValue { $0 = fresh }
+        logger.info("hotline index loaded", metadata: ["agencies": "\(rows.agencies.count)", "recruiters": "\(rows.recruiters.count)"])
+    }
+
+    /// Applies one change notification: `agency:<id>`, `lists`, `clock` or `all`.
+    public func apply(_ change: String, from store: Store) async throws {
+        guard isLoaded else { return }
+        if change.hasPrefix("agency:") {
+            let id = String(change.dropFirst("agency:".count))
+            let rows = try await store.transaction(.system) { tx in try await tx.verifySnapshotRows(agencyID: id) }
+            state.withLockedValue { Self.merge(rows, into: &$0) }
+        } else {
+            try await reload(from: store)
+        }
+    }
+
+    /// Merges rows into the state: new agencies are appended and indexed, known ones replaced.
+    static func merge(_ rows: VerifySnapshotRows, into s: inout State) {
+        var touched: Set<Int> = []
+        for a in rows.agencies {
+            if let i = s.byID[a.id] {
+                s.entries[i].licence = nil
+                s.entries[i].scope = []
+                s.entries[i].provinces = []
+                touched.insert(i)
+                continue
+            }
+            let i = s.entries.count
+            let entry = Entry(id: a.id, nameEN: a.nameEN, nameKM: a.nameKM, keyEN: a.keyEN, keyKM: a.keyKM,
+                              trigramsEN: Trigrams.of(a.keyEN), trigramsKM: Trigrams.of(a.keyKM))
+            s.entries.append(entry)
+            s.byID[a.id] = i
+            s.byKey[a.keyEN, default: []].append(i)
+            if a.keyKM != a.keyEN { s.byKey[a.keyKM, default: []].append(i) }
+            for t in entry.trigramsEN { s.postings[t, default: []].append(Int32(i * 2)) }
+            for t in entry.trigramsKM { s.postings[t, default: []].append(Int32(i * 2 + 1)) }
+            touched.insert(i)
+        }
+        var scopeByLicence: [String: [DestinationScope]] = [:]
+        for (licence, scope) in rows.scope { scopeByLicence[licence, default: []].append(scope) }
+        for l in rows.licences {
+            guard let i = s.byID[l.agencyID] else { continue }
+            s.entries[i].licence = l
+            s.entries[i].scope = scopeByLicence[l.number] ?? []
+            s.byLicence[l.number] = i
+        }
+        for (agency, province) in rows.registrations {
+            if let i = s.byID[agency] { s.entries[i].provinces.insert(province) }
+        }
+        for i in touched {
+            for card in s.cardsByAgency[i] ?? [] { s.cards[card]?.removeAll { $0.0 == i } }
+            s.cardsByAgency[i] = []
+        }
+        for (card, agency, role) in rows.recruiters {
+            guard let i = s.byID[agency] else { continue }
+            s.cards[card, default: []].append((i, role))
+            s.cardsByAgency[i, default: []].append(card)
+        }
+        s.watches = rows.watches.map { Watch(row: $0, trigrams: Trigrams.of($0.key)) }
+        s.watchByCard = [:]
+        for (n, w) in s.watches.enumerated() { if let c = w.row.idCard { s.watchByCard[c] = n } }
+        s.bans = rows.bans
+        s.clockOffset = rows.clockOffsetSeconds
+    }
+
+    // MARK: - Lookup
+
+    /// Today in Cambodia by the registry clock.
+    static func today(offset: Int64) -> CivilDate {
+        let seconds = Int64(Date().timeIntervalSince1970) + offset + 7 * 3600
+        return CivilDate(daysSinceEpoch: Int(seconds / 86_400))
+    }
+
+    /// The answer to a `verify` for now, or nil when the index is not loaded yet.
+    func lookup(query: String, province: String?, destination: DestinationScope?) -> (Verdict, [Field])? {
+        state.withLockedValue { s -> (Verdict, [Field])? in
+            guard s.loaded else { return nil }
+            let day = Self.today(offset: s.clockOffset)
+            var extra: [Field] = []
+            let index: Int
+            switch LicenceNumber.parse(query) {
+            case .badCheckDigit:
+                return VerifyCommand.invalidNumber
+            case .valid(let number):
+                guard let i = s.byLicence[number.description] else { return VerifyCommand.unknownLicence(number.description) }
+                index = i
+            case .notALicenceNumber:
+                if let card = VerifyCommand.idCard(query) {
+                    if let w = s.watchByCard[card] { return VerifyCommand.watchlisted(id: s.watches[w].row.id, name: nil, warning: nil) }
+                    guard let (i, role) = s.cards[card]?.first else { return VerifyCommand.unknownRecruiter }
+                    index = i
+                    extra.append(Field("recruiter_role", role))
+                } else {
+                    let key = NameKey.make(query)
+                    let candidates = Self.candidates(key: key, in: s, limit: 6)
+                    let keyTrigrams = Trigrams.of(key)
+                    let watch = s.watches.map { ($0, $0.row.key == key ? 1.0 : Trigrams.similarity($0.trigrams, keyTrigrams)) }
+                        .filter { $0.1 >= Trigrams.threshold }.max { $0.1 < $1.1 }
+                    let best = candidates.first
+                    if let (w, score) = watch, score >= 0.5, !(best?.exact ?? false), score >= (best?.score ?? 0) {
+                        return VerifyCommand.watchlisted(id: w.row.id, name: w.row.name, warning: w.row.warning)
+                    }
+                    guard let best else { return VerifyCommand.noNameMatch }
+                    index = best.index
+                    extra += VerifyCommand.matchFields(best: (s.entries[best.index].id, s.entries[best.index].nameEN, s.entries[best.index].nameKM, best.score, best.exact),
+                                                       others: candidates.dropFirst().map { (s.entries[$0.index].id, s.entries[$0.index].nameEN, s.entries[$0.index].nameKM, $0.score, $0.exact) })
+                }
+            }
+            let e = s.entries[index]
+            let licence = e.licence.map { l in
+                VerifyCommand.LicenceFacts(number: l.number, state: l.state, validUntil: l.expiresOn, since: l.since, until: l.suspendedUntil)
+            }
+            return VerifyCommand.render(agency: (e.id, e.nameEN, e.nameKM), licence: licence, scope: e.scope, provinces: e.provinces,
+                                        bans: s.bans, province: province, destination: destination, day: day, on: nil, extra: extra)
+        }
+    }
+
+    struct Candidate {
+        var index: Int
+        var score: Double
+        var exact: Bool
+    }
+
+    /// Exact key first, then trigram similarity ≥ the pg_trgm threshold, best per agency.
+    static func candidates(key: String, in s: State, limit: Int) -> [Candidate] {
+        guard !key.isEmpty else { return [] }
+        var best: [Int: Candidate] = [:]
+        for i in s.byKey[key] ?? [] { best[i] = Candidate(index: i, score: 1, exact: true) }
+        let q = Trigrams.of(key)
+        var counts: [Int32: Int] = [:]
+        for t in q { for e in s.postings[t] ?? [] { counts[e, default: 0] += 1 } }
+        for (e, common) in counts {
+            let i = Int(e / 2)
+            let size = e % 2 == 0 ? s.entries[i].trigramsEN.count : s.entries[i].trigramsKM.count
+            let score = Double(common) / Double(q.count + size - common)
+            guard score >= Trigrams.threshold else { continue }
+            if let b = best[i], b.exact || b.score >= score { continue }
+            best[i] = Candidate(index: i, score: score, exact: false)
+        }
+        return best.values.sorted {
+            if $0.exact != $1.exact { return $0.exact }
+            if $0.score != $1.score { return $0.score > $1.score }
+            return s.entries[$0.index].id < s.entries[$1.index].id
+        }.prefix(limit).map { $0 }
+    }
+}
