@@ -26,4 +26,13 @@ public struct Command: Sendable {
         self.inline = inline
         self.run = run
     }
+
+    /// A command answered from memory only (rulebook, calendar): always inline, never a task hop.
+    public init(_ spec: CommandSpec, sync: @escaping @Sendable (Invocation, CommandContext) throws -> Reply) {
+        self.spec = spec
+        self.inline = { inv, ctx in
+            do { return try sync(inv, ctx) } catch let e as ReplyError { return e.reply } catch { return nil }
+        }
+        self.run = { inv, ctx in try sync(inv, ctx) }
+    }
 }

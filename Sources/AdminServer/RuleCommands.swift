@@ -9,7 +9,7 @@ enum RuleCommands {
         "rule.list", summary: "list every legal parameter with value, tag and basis",
         fields: [ParameterSpec("prefix", .identifier, "only keys starting with this, e.g. complaint.")],
         capability: Capability.ruleRead.rawValue, shape: .table
-    )) { inv, ctx in
+    ), sync: { (inv: Invocation, ctx: CommandContext) throws -> Reply in
         let prefix = inv.field("prefix") ?? ""
         let rows = ctx.services.rulebook.keys.filter { $0.hasPrefix(prefix) }.compactMap { ctx.services.rulebook[$0] }.map { e in
             var row = [Field("key", e.key), Field("value", e.value.description)]
@@ -18,13 +18,13 @@ enum RuleCommands {
             return row
         }
         return Reply(.ok, data: .table(rows), fields: [Field("rows", String(rows.count))])
-    }
+    })
 
     static let show = Command(CommandSpec(
         "rule.show", summary: "one legal parameter: value, unit, tag, basis (rule ID) and source",
         positionals: [ParameterSpec("key", .identifier, required: true, "parameter key, e.g. complaint.first_action_days")],
         capability: Capability.ruleRead.rawValue, shape: .record
-    )) { inv, ctx in
+    ), sync: { (inv: Invocation, ctx: CommandContext) throws -> Reply in
         let key = inv.positionals[0]
         guard let e = ctx.services.rulebook[key] else {
             return Reply.final(.notFound, Field("kind", "rule"), Field("id", Reply.echo(key)))
@@ -35,5 +35,5 @@ enum RuleCommands {
         if let note = e.note { fields.append(Field("note", note)) }
         fields.append(Field("line", String(e.line)))
         return Reply(.ok, data: .record(fields))
-    }
+    })
 }

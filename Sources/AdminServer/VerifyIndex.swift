@@ -192,9 +192,18 @@ public final class VerifyIndex: Sendable {
         var best: [Int: Candidate] = [:]
         for i in s.byKey[key] ?? [] { best[i] = Candidate(index: i, score: 1, exact: true) }
         let q = Trigrams.of(key)
-        var counts: [Int32: Int] = [:]
-        for t in q { for e in s.postings[t] ?? [] { counts[e, default: 0] += 1 } }
-        for (e, common) in counts {
+        // Shared-trigram counts per entry in a flat array: a lookup touches every entry sharing a common
+        // word ("manpower"), so dictionary updates would dominate.
+        var counts = [UInt16](repeating: 0, count: s.entries.count * 2)
+        var touched: [Int32] = []
+        for t in q {
+            for e in s.postings[t] ?? [] {
+                if counts[Int(e)] == 0 { touched.append(e) }
+                counts[Int(e)] &+= 1
+            }
+        }
+        for e in touched {
+            let common = Int(counts[Int(e)])
             let i = Int(e / 2)
             let size = e % 2 == 0 ? s.entries[i].trigramsEN.count : s.entries[i].trigramsKM.count
             let score = Double(common) / Double(q.count + size - common)

@@ -82,6 +82,12 @@ public enum Quoter {
     }
 
     private static func isUnassigned(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value >= 0x80 && scalar.properties.generalCategory == .unassigned
+        let v = scalar.value
+        // Fast path for the blocks every reply is made of (Latin, Khmer letters, signs and digits): all
+        // assigned, so no property lookup on the hot path.
+        if v < 0x0378 || (0x1780...0x17DD).contains(v) || (0x17E0...0x17E9).contains(v) || (0x2000...0x2064).contains(v) {
+            return false
+        }
+        return scalar.properties.generalCategory == .unassigned
     }
 }
