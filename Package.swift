@@ -54,6 +54,7 @@ let package = Package(
             dependencies: [
                 "AdminServer", "RegistryStore", "RegistryDomain", "AdminProtocol",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "SystemPackage", package: "swift-system"),

@@ -4,7 +4,29 @@ import RegistryStore
 
 /// Agencies (Prakas 047): registration, people, branches, lookups.
 enum AgencyCommands {
-    static let all: [Command] = [register, show, search, person, branch]
+    static let all: [Command] = [register, show, search, person, branch, representative]
+
+    static let representative = Command(CommandSpec(
+        "agency.representative", summary: "record the agency's permanent representative in a destination country (PRA-5)",
+        positionals: [ParameterSpec("agency", .identifier, required: true)],
+        fields: [ParameterSpec("country", .identifier, required: true, "ISO 3166 alpha-2"),
+                 ParameterSpec("name", .text, required: true), ParameterSpec("contact", .text)],
+        capability: Capability.agencyWrite.rawValue, flags: [.mutating], shape: .none
+    )) { inv, ctx in
+        let agency = inv.positionals[0]
+        let country = inv.field("country")!.uppercased()
+        guard country.count == 2, country.allSatisfy({ $0.isASCII && $0.isLetter }) else {
+            throw RegistryHelpers.invalid("country", "ISO 3166 alpha-2 code")
+        }
+        return try await ctx.mutate(inv) { tx in
+            guard try await tx.agency(id: agency) != nil else { throw RegistryHelpers.notFound("agency", agency) }
+            try await tx.query("""
+                INSERT INTO registry.overseas_representatives (agency_id, country, name, contact)
+                VALUES (\(agency), \(country), \(inv.field("name")!.precomposedNFC), \(inv.field("contact") ?? ""))
+                """)
+            return MutationResult(Reply(.created, fields: [Field("agency", agency), Field("country", country), Field("rule", "PRA-5")]), detail: agency)
+        }
+    }
 
     static let register = Command(CommandSpec(
         "agency.register", summary: "register an agency with its legal names in Latin and Khmer script",
@@ -44,6 +66,12 @@ enum AgencyCommands {
             if !a.phone.isEmpty { f.append(Field("phone", a.phone)) }
             f.append(Field("association", a.association))
             for p in try await tx.people(agencyID: id) { f.append(Field(p.role, "\(p.id) \(p.name)")) }
+            for try await (kind, province, address) in try await tx.query("""
+                SELECT kind, province, address FROM registry.branches WHERE agency_id = \(id) ORDER BY id
+                """).decode((String, String, String).self) { f.append(Field(kind, "\(province) \(address)")) }
+            for try await (country, name) in try await tx.query("""
+                SELECT country, name FROM registry.overseas_representatives WHERE agency_id = \(id) ORDER BY id
+                """).decode((String, String).self) { f.append(Field("representative", "\(country) \(name)")) }
             for l in try await tx.licences(where: "agency", id) {
                 f.append(Field("licence", "\(l.number) \(l.state.rawValue) until \(l.expiresOn)"))
             }

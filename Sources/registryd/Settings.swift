@@ -23,6 +23,8 @@ struct Settings: Sendable {
     /// Test daemons only: `clock.advance` may move the registry clock.
     var testClock: Bool
     var timerPollMilliseconds: Int
+    /// Event-loop threads serving the admin sockets.
+    var eventLoopThreads: Int
     /// Load the synthetic demonstration dataset into an empty registry (default on in development mode).
     var demoData: Bool
 
@@ -62,6 +64,7 @@ struct Settings: Sendable {
             idleTimeoutSeconds: config.int(forKey: "limits.idle_timeout_seconds", default: 120),
             testClock: config.bool(forKey: "testing.clock", default: false),
             timerPollMilliseconds: config.int(forKey: "timers.poll_milliseconds", default: 1000),
+            eventLoopThreads: max(1, config.int(forKey: "sockets.event_loop_threads", default: 1)),
             demoData: config.bool(forKey: "demo.load", default: config.string(forKey: "database.url") == nil)
         )
     }

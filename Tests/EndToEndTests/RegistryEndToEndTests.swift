@@ -243,6 +243,21 @@ import Testing
         #expect(count == "1")
     }
 
+    /// Two daemons on one database: a revocation through one is the other's hotline answer at once
+    /// (NOTIFY registry_changed), and the other's timers do not fire the same timer again.
+    @Test func secondDaemonSeesChangesThroughNotify() async throws {
+        let first = try await Self.daemon()
+        defer { first.tearDown() }
+        let a = try await Self.licensedAgency(first, en: "Twin City Manpower", km: "ក្រុមហ៊ុន ទ្វីនស៊ីធី", director: "Ly Hour", idCard: "033344455")
+        let second = try await Daemon.configured(extraEnvironment: ["REGISTRYD_TESTING_CLOCK": "true", "REGISTRYD_TIMERS_POLL_MILLISECONDS": "200",
+                                                                    "REGISTRYD_DEMO_LOAD": "false"], bootstrapAdmin: false, database: first.database)
+        defer { second.tearDown() }
+        #expect(try await Self.waitVerdict(second, "\"Twin City Manpower\" province=14 destination=TH", "MAY_RECRUIT"))
+        _ = try await Self.run(first, "licence.revoke \(a.licence) --reason=\"forged documents\"\nagency.representative \(a.agency) country=TH name=\"Bangkok desk\"\n")
+        #expect(try await Self.waitVerdict(second, "\"Twin City Manpower\"", "REVOKED"))
+        #expect(try await offPool { try second.socat("agency.show \(a.agency)\n") }.contains("200-representative=\"TH Bangkok desk\""))
+    }
+
     static func today(_ d: Daemon) async throws -> String {
         let out = try await offPool { try d.socat("clock.advance days=0\n") }
         return String(out.finalLines[0].split(separator: "=").last!.prefix(10))

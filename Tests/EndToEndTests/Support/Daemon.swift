@@ -40,10 +40,11 @@ final class Daemon: @unchecked Sendable {
     var readonlySocket: String { socketDirectory + "/readonly.sock" }
 
     /// A configured daemon (database URL given) on a fresh database, with an admin for uid 0.
-    static func configured(extraEnvironment: [String: String] = [:], bootstrapAdmin: Bool = true) async throws -> Daemon {
+    static func configured(extraEnvironment: [String: String] = [:], bootstrapAdmin: Bool = true,
+                           database: String? = nil) async throws -> Daemon {
         try await offPool {
             let cluster = TestCluster.shared
-            let db = try cluster.createDatabase()
+            let db = try database ?? cluster.createDatabase()
             let daemon = Daemon(database: db, embedded: false)
             daemon.environment["REGISTRYD_DATABASE_URL"] = cluster.url(database: db, user: "registry_app")
             daemon.environment["REGISTRYD_DATABASE_MIGRATION_URL"] = cluster.url(database: db, user: "postgres")
