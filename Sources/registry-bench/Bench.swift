@@ -17,6 +17,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Seconds per measurement.") var seconds: Double = 5
     @Option(help: "Use a running registryd on this socket instead of starting one.") var socket: String?
     @Option(help: "Client counts to measure.") var clients: [Int] = [1, 8]
+    @Option(help: "Repetitions of each figure, ours and the baseline back to back; the median ratio is shown.") var repeats: Int = 3
 
     func run() throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("registry-bench-\(getpid())").path
@@ -48,17 +49,12 @@ struct Bench: ParsableCommand {
         let redis = try RedisBaseline.start(in: work)
         defer { redis?.stop() }
         print("")
-        print(pad("measurement", 34) + pad("ops/s", 12) + pad("p50 µs", 10) + pad("p99 µs", 10) + pad("baseline ops/s", 16) + "ratio")
+        print(pad("measurement", 36) + pad("ops/s", 10) + pad("p50 µs", 9) + pad("p99 µs", 9) + pad("baseline", 11) + "ratio median (min–max)")
         for n in clients {
-            _ = LoadClient.run(socket: path, request: "ping\n", clients: n, seconds: 0.5)  // warm-up
-            let ours = LoadClient.run(socket: path, request: "ping\n", clients: n, seconds: seconds)
-            let base = redis?.benchmark(test: "ping_inline", clients: n, requests: max(20_000, Int(ours.perSecond * seconds)))
-            report("ping, \(n) client\(n == 1 ? "" : "s") (vs redis PING)", ours, base)
+            measure("ping, \(n) client\(n == 1 ? "" : "s") (vs PING)", path, "ping\n", n, redis, "ping_inline")
         }
         for n in clients {
-            let ours = LoadClient.run(socket: path, request: "rule.show complaint.first_action_days\n", clients: n, seconds: seconds)
-            let base = redis?.benchmark(test: "get", clients: n, requests: max(20_000, Int(ours.perSecond * seconds)))
-            report("rule.show, \(n) client\(n == 1 ? "" : "s") (vs redis GET)", ours, base)
+            measure("rule.show, \(n) client\(n == 1 ? "" : "s") (vs GET)", path, "rule.show complaint.first_action_days\n", n, redis, "get")
         }
         guard socket == nil else { return }
         print("")
@@ -68,19 +64,30 @@ struct Bench: ParsableCommand {
                        ("verify by ID card", "verify 000054321 province=05 destination=TH\n"),
                        ("verify by licence", "verify \(VerifyDataset.sampleLicence) province=05\n")]
         for (name, request) in lookups {
-            for n in clients {
-                _ = LoadClient.run(socket: path, request: request, clients: n, seconds: 0.5)
-                let ours = LoadClient.run(socket: path, request: request, clients: n, seconds: seconds)
-                let base = redis?.benchmark(test: "get", clients: n, requests: max(20_000, Int(ours.perSecond * seconds)))
-                report("\(name), \(n) client\(n == 1 ? "" : "s") (vs GET)", ours, base)
-            }
+            for n in clients { measure("\(name), \(n) client\(n == 1 ? "" : "s") (vs GET)", path, request, n, redis, "get") }
         }
     }
 
-    private func report(_ name: String, _ r: LoadClient.Result, _ baseline: Double?) {
-        let ratio = baseline.map { String(format: "%.2f", r.perSecond / $0) } ?? "n/a (no redis)"
-        print(pad(name, 34) + pad(String(format: "%.0f", r.perSecond), 12) + pad(String(format: "%.0f", r.percentile(0.5)), 10)
-              + pad(String(format: "%.0f", r.percentile(0.99)), 10) + pad(baseline.map { String(format: "%.0f", $0) } ?? "-", 16) + ratio)
+    /// Runs ours and the baseline back to back `repeats` times (the machine's load drifts between
+    /// minutes, not within one pair) and prints the median of each figure and of the ratios.
+    private func measure(_ name: String, _ path: String, _ request: String, _ n: Int, _ redis: RedisBaseline?, _ test: String) {
+        _ = LoadClient.run(socket: path, request: request, clients: n, seconds: 0.5)  // warm-up
+        var ours: [LoadClient.Result] = []
+        var bases: [Double] = []
+        var ratios: [Double] = []
+        for _ in 0..<max(1, repeats) {
+            let r = LoadClient.run(socket: path, request: request, clients: n, seconds: seconds)
+            ours.append(r)
+            if let b = redis?.benchmark(test: test, clients: n, requests: max(20_000, Int(r.perSecond * seconds))) {
+                bases.append(b)
+                ratios.append(r.perSecond / b)
+            }
+        }
+        func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+        let mid = ours.sorted { $0.perSecond < $1.perSecond }[ours.count / 2]
+        let ratio = ratios.isEmpty ? "n/a (no redis)" : String(format: "%.2f (%.2f–%.2f)", median(ratios), ratios.min()!, ratios.max()!)
+        print(pad(name, 36) + pad(String(format: "%.0f", mid.perSecond), 10) + pad(String(format: "%.0f", mid.percentile(0.5)), 9)
+              + pad(String(format: "%.0f", mid.percentile(0.99)), 9) + pad(bases.isEmpty ? "-" : String(format: "%.0f", median(bases)), 11) + ratio)
     }
 
     private func pad(_ s: String, _ width: Int) -> String {

@@ -88,8 +88,7 @@ struct Serve: AsyncParsableCommand {
         var limits = ProtocolLimits()
         limits.commandDeadlineSeconds = settings.commandDeadlineSeconds
         limits.idleTimeoutSeconds = settings.idleTimeoutSeconds
-        // One event loop for all admin sockets: with the load generator and PostgreSQL on the same two
-        // cores, a second loop thread only adds context switches (measured with registry-bench).
+        // Event loops of the admin sockets (default: one per core; measured best with registry-bench).
         let adminLoops = MultiThreadedEventLoopGroup(numberOfThreads: settings.eventLoopThreads)
         let listeners = ListenerCeiling.allCases.filter { settings.enabledListeners.contains($0.rawValue) }.map { ceiling in
             AdminListener(configuration: ListenerConfiguration(name: ceiling.rawValue, path: settings.socketDirectory + "/\(ceiling.rawValue).sock",

@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+import NIOCore
 import SystemPackage
 
 /// The daemon's settings, read with swift-configuration from (highest first) `REGISTRYD_*` environment
@@ -64,7 +65,7 @@ struct Settings: Sendable {
             idleTimeoutSeconds: config.int(forKey: "limits.idle_timeout_seconds", default: 120),
             testClock: config.bool(forKey: "testing.clock", default: false),
             timerPollMilliseconds: config.int(forKey: "timers.poll_milliseconds", default: 1000),
-            eventLoopThreads: max(1, config.int(forKey: "sockets.event_loop_threads", default: 1)),
+            eventLoopThreads: max(1, config.int(forKey: "sockets.event_loop_threads", default: System.coreCount)),
             demoData: config.bool(forKey: "demo.load", default: config.string(forKey: "database.url") == nil)
         )
     }
