@@ -72,9 +72,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "registry-bench",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["RegistryDomain", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "LineGrammarTests", dependencies: ["LineGrammar"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LineGrammarTests", dependencies: ["LineGrammar", "RegistryDomain"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AdminProtocolTests", dependencies: ["AdminProtocol", "AdminServer"]),
         .testTarget(name: "RegistryDomainTests", dependencies: ["RegistryDomain"]),
         .testTarget(

@@ -18,18 +18,6 @@ public enum DemoData {
     static let givens = ["Dara", "Sophea", "Vannak", "Sreymom", "Rithy", "Bopha", "Chenda", "Piseth", "Sokha", "Kosal", "Malis", "Narin"]
     static let destinations = ["TH", "TH", "TH", "JP", "MY", "KR", "SG", "HK", "SA"]
 
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ range: ClosedRange<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
-    }
-
     /// Loads the dataset when the registry has no agency yet; returns the number of agencies created.
     @discardableResult
     public static func loadIfEmpty(store: Store, rulebook: Rulebook, logger: Logger) async throws -> Int {
@@ -42,7 +30,7 @@ public enum DemoData {
         let durations = LicenceMachine.Durations(rulebook: rulebook)
         let required = rulebook.integer("deposit.required_usd") ?? 0
         let months = rulebook.integer("licence.validity_months") ?? 60
-        var rng = Random(state: 2011)
+        var rng = SplitMix64(seed: 2011)
         var count = 0
         var cardSerial = 100_000_000
         for i in 0..<120 {

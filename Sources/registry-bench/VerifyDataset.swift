@@ -1,19 +1,11 @@
 import Foundation
+import RegistryDomain
 
 /// Bulk-loads the verify benchmark's dataset with psql into the embedded cluster of the benchmark's
 /// own registryd: 10,000 licensed agencies registered in one province each, 100,000 recruiters.
 enum VerifyDataset {
     /// A licence number with a valid check digit that the dataset contains (agency 4711).
-    static var sampleLicence: String { "L-2024-4711-\(luhn("20244711"))" }
-
-    static func luhn(_ digits: String) -> Int {
-        var sum = 0
-        for (i, c) in digits.reversed().enumerated() {
-            let d = c.wholeNumberValue!
-            sum += i % 2 == 0 ? (d * 2 > 9 ? d * 2 - 9 : d * 2) : d
-        }
-        return (10 - sum % 10) % 10
-    }
+    static var sampleLicence: String { LicenceNumber(year: 2024, serial: 4711).description }
 
     static let sql = """
         INSERT INTO registry.agencies (id, name_en, name_km, key_en, key_km, province)

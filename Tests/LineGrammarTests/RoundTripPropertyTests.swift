@@ -1,20 +1,11 @@
 import LineGrammar
+import RegistryDomain
 import Testing
 
 /// The tokenizer and the quoter are exact inverses: `tokenize(render(tokens)) == tokens` for random token
 /// lists over an alphabet chosen to hit every quoting rule (P6 in reliability-security.md).
 @Suite struct RoundTripPropertyTests {
-    /// SplitMix64: a seeded generator so that a failure is reproducible from its seed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias SplitMix = SplitMix64
 
     static let alphabet: [String] = [
         "a", "Z", "0", "-", "_", ".", "=", "\"", "\\", " ", "\t", "\n", "#", "<", "'", "ក", "្", "រ", "ុ", "ម", "ហ៊",
@@ -46,7 +37,7 @@ import Testing
 
     @Test func renderThenTokenizeIsIdentity() throws {
         for seed in UInt64(1)...5_000 {
-            var rng = SplitMix(state: seed)
+            var rng = SplitMix(seed: seed)
             let tokens = (0..<Int.random(in: 1...6, using: &rng)).map { _ in Self.token(&rng) }
             let heredoc: HeredocMarker? = Bool.random(using: &rng) ? nil : (Bool.random(using: &rng) ? .emptyLine : .marker("END"))
             let line = TokenizedLine(tokens: tokens, heredoc: heredoc)
@@ -63,14 +54,14 @@ import Testing
 
     @Test func quotedValuesContainNoRawControlsOrBidi() {
         for seed in UInt64(1)...2_000 {
-            var rng = SplitMix(state: seed)
+            var rng = SplitMix(seed: seed)
             let rendered = Quoter.quote(Self.value(&rng))
             #expect(!rendered.unicodeScalars.contains { CharacterClass.isControl($0.value) || CharacterClass.isBidiControl($0.value) })
         }
     }
 
     @Test func randomBytesNeverTrap() {
-        var rng = SplitMix(state: 42)
+        var rng = SplitMix(seed: 42)
         for _ in 0..<5_000 {
             let bytes = (0..<Int.random(in: 0...64, using: &rng)).map { _ in
                 Bool.random(using: &rng) ? UInt8.random(in: 0x20...0x7E, using: &rng) : UInt8.random(in: 0...255, using: &rng)
