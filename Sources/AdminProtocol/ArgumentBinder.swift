@@ -32,8 +32,9 @@ public enum ArgumentBinder {
         }
         var inv = Invocation(command: spec.name)
         var words = [spec.name]
-        let fieldSpecs = Dictionary(spec.fields.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let optionSpecs = Dictionary(spec.allOptions.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        // Parameter lists are short: a linear search beats building dictionaries on every command.
+        let fieldSpecs = spec.fields
+        let optionSpecs = arguments.contains { if case .option = $0 { return true } else { return false } } ? spec.allOptions : []
         for token in arguments {
             switch token {
             case .positional(let value):
@@ -46,12 +47,12 @@ public enum ArgumentBinder {
                 inv.positionals.append(value)
                 words.append(p.sensitive ? "***" : Quoter.quote(value))
             case .field(let key, let value):
-                guard let p = fieldSpecs[key] else { throw Failure(argument: key, message: "unknown field") }
+                guard let p = fieldSpecs.first(where: { $0.name == key }) else { throw Failure(argument: key, message: "unknown field") }
                 try check(value, p)
                 inv.fields.append(Field(key, value))
                 words.append(key + "=" + (p.sensitive ? "***" : Quoter.quote(value)))
             case .option(let key, let value):
-                guard let p = optionSpecs[key] else { throw Failure(argument: "--" + key, message: "unknown option") }
+                guard let p = optionSpecs.first(where: { $0.name == key }) else { throw Failure(argument: "--" + key, message: "unknown option") }
                 if p.type == .boolean {
                     if let value, !["true", "false", "yes", "no", "on", "off", "1", "0"].contains(value.lowercased()) {
                         throw Failure(argument: "--" + key, message: "expects true or false")

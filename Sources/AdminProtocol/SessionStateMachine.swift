@@ -60,6 +60,8 @@ public struct SessionStateMachine: Sendable {
         var invalid: TokenizeError?
     }
 
+    private static let pong = ReplyRenderer.text(Reply.final(.status, Field("msg", "pong")))
+
     public let server: String
     public let limits: ProtocolLimits
     private let catalog: [String: CommandSpec]
@@ -229,6 +231,8 @@ public struct SessionStateMachine: Sendable {
     private mutating func session(_ inv: Invocation, _ pending: Pending) -> [Action] {
         switch inv.command {
         case "ping":
+            // The liveness probe is answered from a constant in text mode.
+            if !pending.json, !prompt { return [.write(Self.pong)] }
             return emit(Reply.final(.status, Field("msg", "pong")), pending: pending)
         case "hello":
             return emit(Reply(.status, fields: helloFields), pending: pending)

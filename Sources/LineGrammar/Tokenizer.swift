@@ -22,7 +22,8 @@ public enum Tokenizer {
         else {
             throw TokenizeError(.badCommandName, at: leadingWhitespace(line))
         }
-        return .request(command: name.lowercased(), arguments: Array(all.tokens.dropFirst()), heredoc: all.heredoc)
+        let folded = name.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } ? name.lowercased() : name
+        return .request(command: folded, arguments: Array(all.tokens.dropFirst()), heredoc: all.heredoc)
     }
 
     /// Splits a line into classified tokens. A blank or comment line gives no tokens.

@@ -49,7 +49,9 @@ struct Bench: ParsableCommand {
         let redis = try RedisBaseline.start(in: work)
         defer { redis?.stop() }
         print("")
-        print(pad("measurement", 36) + pad("ops/s", 10) + pad("p50 µs", 9) + pad("p99 µs", 9) + pad("baseline", 11) + "ratio median (min–max)")
+        print(pad("measurement", 36) + pad("ops/s", 9) + pad("p50 µs", 8) + pad("p99 µs", 8) + pad("redis-b.", 10)
+              + pad("ratio (min–max)", 20) + pad("same-cl.", 10) + "ratio (min–max)")
+        print("  redis-b.: redis-benchmark against redis-server; same-cl.: this runner's client against the same redis-server")
         for n in clients {
             measure("ping, \(n) client\(n == 1 ? "" : "s") (vs PING)", path, "ping\n", n, redis, "ping_inline")
         }
@@ -73,21 +75,27 @@ struct Bench: ParsableCommand {
     private func measure(_ name: String, _ path: String, _ request: String, _ n: Int, _ redis: RedisBaseline?, _ test: String) {
         _ = LoadClient.run(socket: path, request: request, clients: n, seconds: 0.5)  // warm-up
         var ours: [LoadClient.Result] = []
-        var bases: [Double] = []
-        var ratios: [Double] = []
+        var bases: [Double] = [], ratios: [Double] = []
+        var same: [Double] = [], sameRatios: [Double] = []
+        let redisRequest = test == "ping_inline" ? "PING\r\n" : "GET registry-bench-missing\r\n"
         for _ in 0..<max(1, repeats) {
             let r = LoadClient.run(socket: path, request: request, clients: n, seconds: seconds)
             ours.append(r)
-            if let b = redis?.benchmark(test: test, clients: n, requests: max(20_000, Int(r.perSecond * seconds))) {
+            if let redis, let b = redis.benchmark(test: test, clients: n, requests: max(20_000, Int(r.perSecond * seconds))) {
                 bases.append(b)
                 ratios.append(r.perSecond / b)
+                // The same closed-loop client against Redis: the load generator's own cost cancels out.
+                let s = LoadClient.run(socket: redis.socket, request: redisRequest, clients: n, seconds: seconds, redis: true).perSecond
+                same.append(s)
+                sameRatios.append(r.perSecond / s)
             }
         }
         func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+        func ratio(_ xs: [Double]) -> String { xs.isEmpty ? "n/a" : String(format: "%.2f (%.2f–%.2f)", median(xs), xs.min()!, xs.max()!) }
         let mid = ours.sorted { $0.perSecond < $1.perSecond }[ours.count / 2]
-        let ratio = ratios.isEmpty ? "n/a (no redis)" : String(format: "%.2f (%.2f–%.2f)", median(ratios), ratios.min()!, ratios.max()!)
-        print(pad(name, 36) + pad(String(format: "%.0f", mid.perSecond), 10) + pad(String(format: "%.0f", mid.percentile(0.5)), 9)
-              + pad(String(format: "%.0f", mid.percentile(0.99)), 9) + pad(bases.isEmpty ? "-" : String(format: "%.0f", median(bases)), 11) + ratio)
+        print(pad(name, 36) + pad(String(format: "%.0f", mid.perSecond), 9) + pad(String(format: "%.0f", mid.percentile(0.5)), 8)
+              + pad(String(format: "%.0f", mid.percentile(0.99)), 8) + pad(bases.isEmpty ? "-" : String(format: "%.0f", median(bases)), 10)
+              + pad(ratio(ratios), 20) + pad(same.isEmpty ? "-" : String(format: "%.0f", median(same)), 10) + ratio(sameRatios))
     }
 
     private func pad(_ s: String, _ width: Int) -> String {

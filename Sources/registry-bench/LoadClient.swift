@@ -33,8 +33,9 @@ enum LoadClient {
         return fd
     }
 
-    /// Runs `clients` threads for `seconds`, each sending `request` and reading until a final reply line.
-    static func run(socket path: String, request: String, clients: Int, seconds: Double) -> Result {
+    /// Runs `clients` threads for `seconds`, each sending `request` and reading until a final reply line
+    /// (registryd), or until the first CRLF when `redis` (inline PING / GET of a missing key).
+    static func run(socket path: String, request: String, clients: Int, seconds: Double, redis: Bool = false) -> Result {
         final class Totals: @unchecked Sendable {  // guarded by `lock`
             let lock = NSLock()
             var total = 0
@@ -61,6 +62,10 @@ enum LoadClient {
                         let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
                         if n <= 0 { break reading }
                         pending.append(contentsOf: buffer[0..<n])
+                        if redis {
+                            if pending.last == 0x0A { break reading }
+                            continue
+                        }
                         // A reply ends with a final line "NNN TOKEN…\n" (4th byte a space).
                         var lineStart = 0
                         for i in 0..<pending.count where pending[i] == 0x0A {
