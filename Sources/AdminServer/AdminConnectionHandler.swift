@@ -239,7 +239,17 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
         return wrote
     }
 
+    /// Built once per identity: every command of the connection runs with it.
+    private var cachedContext: CommandContext?
+
     private func commandContext() -> CommandContext {
+        if let cachedContext, cachedContext.identity == machine!.identity { return cachedContext }
+        let context = makeCommandContext()
+        cachedContext = context
+        return context
+    }
+
+    private func makeCommandContext() -> CommandContext {
         let identity = machine!.identity
         let actor = ActorContext(actor: identity.principal.map { String($0.dropFirst("staff:".count)) } ?? "uid:\(peerUID ?? -1)",
                                  listener: listener.name, peerUID: peerUID,

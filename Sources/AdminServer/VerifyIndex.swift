@@ -186,14 +186,32 @@ public final class VerifyIndex: Sendable {
         var exact: Bool
     }
 
-    /// Exact key first, then trigram similarity ≥ the pg_trgm threshold, best per agency.
+    /// Exact key first, then trigram similarity ≥ the pg_trgm threshold, best per agency. Keeps only the
+    /// top `limit` while scanning: with a common word ("manpower") every agency may pass the threshold,
+    /// and sorting them all was the cost of a name lookup.
     static func candidates(key: String, in s: State, limit: Int) -> [Candidate] {
         guard !key.isEmpty else { return [] }
-        var best: [Int: Candidate] = [:]
-        for i in s.byKey[key] ?? [] { best[i] = Candidate(index: i, score: 1, exact: true) }
+        var top: [Candidate] = []
+        func better(_ a: Candidate, _ b: Candidate) -> Bool {
+            if a.exact != b.exact { return a.exact }
+            if a.score != b.score { return a.score > b.score }
+            return s.entries[a.index].id < s.entries[b.index].id
+        }
+        func offer(_ c: Candidate) {
+            if let at = top.firstIndex(where: { $0.index == c.index }) {
+                guard better(c, top[at]) else { return }
+                top.remove(at: at)
+            } else if top.count == limit, let last = top.last, !better(c, last) {
+                return
+            }
+            let position = top.firstIndex { better(c, $0) } ?? top.count
+            top.insert(c, at: position)
+            if top.count > limit { top.removeLast() }
+        }
+        for i in s.byKey[key] ?? [] { offer(Candidate(index: i, score: 1, exact: true)) }
         let q = Trigrams.of(key)
         // Shared-trigram counts per entry in a flat array: a lookup touches every entry sharing a common
-        // word ("manpower"), so dictionary updates would dominate.
+        // word, so dictionary updates would dominate.
         var counts = [UInt16](repeating: 0, count: s.entries.count * 2)
         var touched: [Int32] = []
         for t in q {
@@ -202,19 +220,15 @@ public final class VerifyIndex: Sendable {
                 counts[Int(e)] &+= 1
             }
         }
+        let minimum = Trigrams.threshold
         for e in touched {
             let common = Int(counts[Int(e)])
             let i = Int(e / 2)
             let size = e % 2 == 0 ? s.entries[i].trigramsEN.count : s.entries[i].trigramsKM.count
             let score = Double(common) / Double(q.count + size - common)
-            guard score >= Trigrams.threshold else { continue }
-            if let b = best[i], b.exact || b.score >= score { continue }
-            best[i] = Candidate(index: i, score: score, exact: false)
+            guard score >= minimum else { continue }
+            offer(Candidate(index: i, score: score, exact: false))
         }
-        return best.values.sorted {
-            if $0.exact != $1.exact { return $0.exact }
-            if $0.score != $1.score { return $0.score > $1.score }
-            return s.entries[$0.index].id < s.entries[$1.index].id
-        }.prefix(limit).map { $0 }
+        return top
     }
 }
