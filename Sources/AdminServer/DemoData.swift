@@ -29,7 +29,7 @@ public enum DemoData {
         let actor = ActorContext(actor: "demo-data", listener: "", peerUID: nil)
         let durations = LicenceMachine.Durations(rulebook: rulebook)
         let required = rulebook.integer("deposit.required_usd") ?? 0
-        let months = rulebook.integer("licence.validity_months") ?? 60
+        let months = rulebook.integer("licence.validity_months") ?? 0  // required key: validated at load
         var rng = SplitMix64(seed: 2011)
         var count = 0
         var cardSerial = 100_000_000
