@@ -72,7 +72,7 @@ enum AgencyCommands {
             for try await (country, name) in try await tx.query("""
                 SELECT country, name FROM registry.overseas_representatives WHERE agency_id = \(id) ORDER BY id
                 """).decode((String, String).self) { f.append(Field("representative", "\(country) \(name)")) }
-            for l in try await tx.licences(where: "agency", id) {
+            for l in try await tx.licences(agencyID: id) {
                 f.append(Field("licence", "\(l.number) \(l.state.rawValue) until \(l.expiresOn)"))
             }
             f.append(Field("deposit_usd", "\(try await tx.depositBalance(agencyID: id))"))

@@ -147,29 +147,27 @@ extension Transaction {
     }
 
     public func liveLicence(agencyID: String) async throws -> LicenceRecord? {
-        try await licences(where: "agency", agencyID).first { !$0.state.isTerminal }
+        try await licences(agencyID: agencyID).first { !$0.state.isTerminal }
     }
 
     public func licence(number: String) async throws -> LicenceRecord? {
-        try await licences(where: "number", number).first
+        try await decodeLicences(query("""
+            SELECT number, agency_id, state, issued_on::text, expires_on::text, suspended_until::text,
+                   to_char(state_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+            FROM registry.licences WHERE number = \(number)
+            """)).first
     }
 
-    /// Licences of an agency, newest first, or one by number.
-    public func licences(where column: String, _ value: String) async throws -> [LicenceRecord] {
-        let rows: PostgresRowSequence
-        if column == "number" {
-            rows = try await query("""
-                SELECT number, agency_id, state, issued_on::text, expires_on::text, suspended_until::text,
-                       to_char(state_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-                FROM registry.licences WHERE number = \(value)
-                """)
-        } else {
-            rows = try await query("""
-                SELECT number, agency_id, state, issued_on::text, expires_on::text, suspended_until::text,
-                       to_char(state_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-                FROM registry.licences WHERE agency_id = \(value) ORDER BY issued_on DESC, number DESC
-                """)
-        }
+    /// An agency's licences, newest first.
+    public func licences(agencyID: String) async throws -> [LicenceRecord] {
+        try await decodeLicences(query("""
+            SELECT number, agency_id, state, issued_on::text, expires_on::text, suspended_until::text,
+                   to_char(state_since AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+            FROM registry.licences WHERE agency_id = \(agencyID) ORDER BY issued_on DESC, number DESC
+            """))
+    }
+
+    private func decodeLicences(_ rows: PostgresRowSequence) async throws -> [LicenceRecord] {
         var out: [LicenceRecord] = []
         for try await (number, agency, state, issued, expires, until, since) in rows.decode((String, String, String, String, String, String?, String).self) {
             out.append(LicenceRecord(number: number, agencyID: agency, state: LicenceState(rawValue: state) ?? .expired,
