@@ -10,8 +10,6 @@ public struct AdminServices: Sendable {
     public var calendar: WorkingCalendar
     public var table: CommandTable
     public var serverName: String
-    /// uid of the development account (embedded default only), for `hello`/logs.
-    public var developmentUID: Int?
     /// Hotline lookup counters (flushed by the timer service).
     public var verifyCounter: VerifyCounter
     /// True on test daemons: `clock.advance` may move the registry clock.
@@ -22,14 +20,13 @@ public struct AdminServices: Sendable {
     public var timerKick: (@Sendable () -> Void)?
 
     public init(store: Store, rulebook: Rulebook, calendar: WorkingCalendar, table: CommandTable, serverName: String,
-                developmentUID: Int? = nil, verifyCounter: VerifyCounter = VerifyCounter(), testClock: Bool = false,
+                verifyCounter: VerifyCounter = VerifyCounter(), testClock: Bool = false,
                 timerKick: (@Sendable () -> Void)? = nil, verifyIndex: VerifyIndex? = nil) {
         self.store = store
         self.rulebook = rulebook
         self.calendar = calendar
         self.table = table
         self.serverName = serverName
-        self.developmentUID = developmentUID
         self.verifyCounter = verifyCounter
         self.testClock = testClock
         self.timerKick = timerKick

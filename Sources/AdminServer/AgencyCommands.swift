@@ -19,7 +19,7 @@ enum AgencyCommands {
             throw RegistryHelpers.invalid("country", "ISO 3166 alpha-2 code")
         }
         return try await ctx.mutate(inv) { tx in
-            guard try await tx.agency(id: agency) != nil else { throw RegistryHelpers.notFound("agency", agency) }
+            try await RegistryHelpers.requireAgency(tx, agency)
             try await tx.query("""
                 INSERT INTO registry.overseas_representatives (agency_id, country, name, contact)
                 VALUES (\(agency), \(country), \(inv.field("name")!.precomposedNFC), \(inv.field("contact") ?? ""))
@@ -45,7 +45,7 @@ enum AgencyCommands {
                                                province: province, phone: inv.field("phone") ?? "", association: inv.field("association") ?? "none")
             var fields = [Field("id", id)]
             for flag in try await tx.flagReopening(agencyID: id) {
-                fields.append(Field("flag", "reopened_after_revocation:\(flag.related):\(flag.via)"))
+                fields.append(RegistryHelpers.flagField(related: flag.related, via: flag.via))
             }
             return MutationResult(Reply(.created, fields: fields), detail: id, changes: ["agency:\(id)"])
         }
@@ -77,7 +77,7 @@ enum AgencyCommands {
             }
             f.append(Field("deposit_usd", "\(try await tx.depositBalance(agencyID: id))"))
             for r in try await tx.registrationsOf(agencyID: id) { f.append(Field("registration", "\(r.province) \(r.state)")) }
-            for flag in try await tx.flags(agencyID: id) { f.append(Field("flag", "\(flag.kind):\(flag.related):\(flag.via)")) }
+            for flag in try await tx.flags(agencyID: id) { f.append(RegistryHelpers.flagField(kind: flag.kind, related: flag.related, via: flag.via)) }
             return Reply(.ok, data: .record(f))
         }
     }
@@ -108,14 +108,14 @@ enum AgencyCommands {
         if let idCard, !(6...12).contains(idCard.count) { throw RegistryHelpers.invalid("id_card", "6 to 12 digits") }
         let since = try RegistryHelpers.date(inv, "since")
         return try await ctx.mutate(inv) { tx in
-            guard try await tx.agency(id: agency) != nil else { throw RegistryHelpers.notFound("agency", agency) }
+            try await RegistryHelpers.requireAgency(tx, agency)
             let person = try await tx.person(name: inv.field("name")!.precomposedNFC, idCard: idCard)
             var day = since
             if day == nil { day = try await tx.today() }
             try await tx.linkPerson(person, to: agency, role: inv.field("role")!, since: day!)
             var fields = [Field("person", person), Field("agency", agency)]
             for flag in try await tx.flagReopening(agencyID: agency) {
-                fields.append(Field("flag", "reopened_after_revocation:\(flag.related):\(flag.via)"))
+                fields.append(RegistryHelpers.flagField(related: flag.related, via: flag.via))
             }
             return MutationResult(Reply(.ok, fields: fields), detail: "\(agency) \(person)", changes: ["agency:\(agency)"])
         }
@@ -131,7 +131,7 @@ enum AgencyCommands {
         let agency = inv.positionals[0]
         let province = try RegistryHelpers.province(inv.field("province"))!
         return try await ctx.mutate(inv) { tx in
-            guard try await tx.agency(id: agency) != nil else { throw RegistryHelpers.notFound("agency", agency) }
+            try await RegistryHelpers.requireAgency(tx, agency)
             try await tx.query("""
                 INSERT INTO registry.branches (agency_id, kind, province, address, opened_on)
                 VALUES (\(agency), \(inv.field("kind")!), \(province), \(inv.field("address")!.precomposedNFC), registry.today())

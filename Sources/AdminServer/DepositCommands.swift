@@ -22,7 +22,7 @@ enum DepositCommands {
             let required = Decimal(ctx.services.rulebook.integer("deposit.required_usd") ?? 0)
             let topupDays = ctx.services.rulebook.integer("deposit.topup_deadline_days") ?? 0
             return try await ctx.mutate(inv) { tx in
-                guard try await tx.agency(id: agency) != nil else { throw RegistryHelpers.notFound("agency", agency) }
+                try await RegistryHelpers.requireAgency(tx, agency)
                 try await tx.addDepositEntry(agencyID: agency, kind: kind, amount: inv.field("amount_usd")!, reference: inv.field("reference") ?? "")
                 let balance = try await tx.depositBalance(agencyID: agency)
                 var fields = [Field("agency", agency), Field("balance_usd", "\(balance)"), Field("required_usd", "\(required)")]

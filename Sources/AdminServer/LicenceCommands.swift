@@ -28,7 +28,7 @@ enum LicenceCommands {
         let required = Decimal(rulebook.integer("deposit.required_usd") ?? 0)
         let months = rulebook.integer("licence.validity_months") ?? 0
         return try await ctx.mutate(inv) { tx in
-            guard try await tx.agency(id: agency) != nil else { throw RegistryHelpers.notFound("agency", agency) }
+            try await RegistryHelpers.requireAgency(tx, agency)
             if let live = try await tx.liveLicence(agencyID: agency) {
                 throw ReplyError(Reply.final(.conflict, Field("licence", live.number), msg: "the agency already holds a live licence"))
             }
@@ -52,7 +52,7 @@ enum LicenceCommands {
             var fields = [Field("licence", number.description), Field("agency", agency), Field("state", "ACTIVE"),
                           Field("valid_until", end.description), Field("scope", scope.map(\.description).joined(separator: ","))]
             if override { fields.append(Field("bar_overridden", "true")) }
-            for flag in try await tx.flags(agencyID: agency) { fields.append(Field("flag", "\(flag.kind):\(flag.related):\(flag.via)")) }
+            for flag in try await tx.flags(agencyID: agency) { fields.append(RegistryHelpers.flagField(kind: flag.kind, related: flag.related, via: flag.via)) }
             return MutationResult(Reply(.created, data: .record(fields), fields: [Field("id", number.description)]), detail: number.description,
                                   changes: ["agency:\(agency)"])
         }

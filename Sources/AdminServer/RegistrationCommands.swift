@@ -29,7 +29,7 @@ enum RegistrationCommands {
         let agency = inv.positionals[0]
         let province = try RegistryHelpers.province(inv.field("province"))!
         return try await ctx.mutate(inv) { tx in
-            guard try await tx.agency(id: agency) != nil else { throw RegistryHelpers.notFound("agency", agency) }
+            try await RegistryHelpers.requireAgency(tx, agency)
             try await tx.setRegistration(agencyID: agency, province: province, state: state, reason: inv.reason ?? "")
             return MutationResult(Reply.final(.ok, Field("agency", agency), Field("province", province), Field("state", state),
                                               Field("rule", "PRA-10")), detail: "\(agency) \(province)",

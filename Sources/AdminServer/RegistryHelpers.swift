@@ -8,6 +8,16 @@ enum RegistryHelpers {
         ReplyError(Reply.final(.notFound, Field("kind", kind), Field("id", Reply.echo(id))))
     }
 
+    /// Refuses with 550 unless the agency exists.
+    static func requireAgency(_ tx: Transaction, _ id: String) async throws {
+        guard try await tx.agency(id: id) != nil else { throw notFound("agency", id) }
+    }
+
+    /// A "reopened under a new name" flag as shown in replies: `kind:related-agency:via`.
+    static func flagField(kind: String = "reopened_after_revocation", related: String, via: String) -> Field {
+        Field("flag", "\(kind):\(related):\(via)")
+    }
+
     static func invalid(_ field: String, _ msg: String) -> ReplyError {
         ReplyError(Reply.final(.invalidValue, Field("field", field), msg: msg))
     }

@@ -46,7 +46,7 @@ enum StaffCommands {
         capability: Capability.staffAdmin.rawValue, shape: .record
     )) { inv, ctx in
         let id = inv.positionals[0]
-        guard let account = try await ctx.read({ tx in try await tx.staff(id: id) }) else { throw notFound(id) }
+        guard let account = try await ctx.read({ tx in try await tx.staff(id: id) }) else { throw RegistryHelpers.notFound("staff", id) }
         return Reply(.ok, data: .record(fields(account)))
     }
 
@@ -59,14 +59,14 @@ enum StaffCommands {
         let id = inv.positionals[0]
         let roles = try inv.field("roles").map(parseRoles)
         return try await ctx.mutate(inv) { tx in
-            guard var account = try await tx.staff(id: id) else { throw notFound(id) }
+            guard var account = try await tx.staff(id: id) else { throw RegistryHelpers.notFound("staff", id) }
             if let name = inv.field("name") { account.name = name.precomposedNFC }
             if let uid = inv.field("uid") { account.uid = Int(uid) }
             if let roles { account.roles = roles }
             if let p = inv.field("provinces") { account.provinces = list(p) }
             if let c = inv.field("communes") { account.communes = list(c) }
             let before = try await tx.countStaff(role: Role.admin.rawValue)
-            guard let updated = try await tx.updateStaff(account) else { throw notFound(id) }
+            guard let updated = try await tx.updateStaff(account) else { throw RegistryHelpers.notFound("staff", id) }
             try await keepAnAdmin(tx, before: before)
             return MutationResult(Reply(.ok, data: .record(fields(updated))), detail: id)
         }
@@ -91,7 +91,7 @@ enum StaffCommands {
     private static func setEnabled(_ inv: Invocation, _ ctx: CommandContext, _ enabled: Bool) async throws -> Reply {
         let id = inv.positionals[0]
         return try await ctx.mutate(inv) { tx in
-            guard var account = try await tx.staff(id: id) else { throw notFound(id) }
+            guard var account = try await tx.staff(id: id) else { throw RegistryHelpers.notFound("staff", id) }
             account.enabled = enabled
             let before = try await tx.countStaff(role: Role.admin.rawValue)
             _ = try await tx.updateStaff(account)
@@ -119,10 +119,6 @@ enum StaffCommands {
 
     static func list(_ text: String?) -> [String] {
         (text ?? "").split(separator: ",").map(String.init)
-    }
-
-    static func notFound(_ id: String) -> ReplyError {
-        ReplyError(Reply.final(.notFound, Field("kind", "staff"), Field("id", Reply.echo(id))))
     }
 
     static func fields(_ a: StaffAccount) -> [Field] {

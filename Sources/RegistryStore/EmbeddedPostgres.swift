@@ -125,13 +125,7 @@ public final class EmbeddedPostgres: Sendable {
         }
     }
 
-    /// Immediate shutdown (a crash as far as the database is concerned): for fault tests.
-    public func crash() throws {
-        try runPG("pg_ctl", ["-D", dataDirectory, "-m", "immediate", "-w", "stop"])
-    }
-
-    /// Runs a `psql`-free SQL check is not possible without a client, so tests use the pool; this runs a
-    /// PostgreSQL binary as the cluster's user.
+    /// Runs a PostgreSQL binary (initdb, pg_ctl) as the cluster's OS user.
     @discardableResult
     public func runPG(_ tool: String, _ arguments: [String]) throws -> String {
         let path = binDirectory + "/" + tool

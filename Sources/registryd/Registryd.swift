@@ -64,9 +64,7 @@ struct Serve: AsyncParsableCommand {
         let client = PostgresClient(configuration: prepared.runtime.clientConfiguration(maximumConnections: settings.maxConnections),
                                     backgroundLogger: logger)
         let store = Store(client: client, logger: logger)
-        var developmentUID: Int?
         if settings.embedded, let owner = prepared.owner {
-            developmentUID = Int(getuid())
             try await DevelopmentAccount.ensure(uid: Int(getuid()), owner: owner, logger: logger)
         }
         if settings.demoData {
@@ -82,7 +80,7 @@ struct Serve: AsyncParsableCommand {
                                   interval: .milliseconds(settings.timerPollMilliseconds), logger: logger, index: index)
         if settings.testClock { logger.warning("testing.clock is on: clock.advance may move the registry clock") }
         let services = AdminServices(store: store, rulebook: rulebook, calendar: calendar, table: table,
-                                     serverName: "registryd/\(Registryd.version)", developmentUID: developmentUID,
+                                     serverName: "registryd/\(Registryd.version)",
                                      verifyCounter: counter, testClock: settings.testClock, timerKick: { timers.kick() },
                                      verifyIndex: index)
         var limits = ProtocolLimits()
