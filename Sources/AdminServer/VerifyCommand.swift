@@ -100,13 +100,8 @@ enum VerifyCommand {
         var until: String?
     }
 
-    /// The verdict and its facts, from whichever path gathered them.
-    static func render(agency: (id: String, nameEN: String, nameKM: String), licence: LicenceFacts?, scope: [DestinationScope],
-                       provinces: Set<String>, bans: [SendingBan], province: String?, destination: DestinationScope?,
-                       day: CivilDate, on: CivilDate?, extra: [Field]) -> (Verdict, [Field]) {
-        let facts = VerificationFacts(licenceState: licence?.state, scope: Set(scope), registeredProvinces: provinces,
-                                      province: province, destination: destination, bans: bans, on: day)
-        let verdict = facts.verdict
+    /// The facts about the agency and its licence that do not depend on the question.
+    static func agencyFields(agency: (id: String, nameEN: String, nameKM: String), licence: LicenceFacts?, scope: [DestinationScope]) -> [Field] {
         var f = [Field("agency", agency.id), Field("name_en", agency.nameEN), Field("name_km", agency.nameKM)]
         if let l = licence {
             f += [Field("licence", l.number), Field("licence_state", l.state.rawValue), Field("state_since", l.since)]
@@ -114,6 +109,19 @@ enum VerifyCommand {
             if l.state == .recruitmentSuspended, let until = l.until { f.append(Field("suspended_until", until)) }
             if !scope.isEmpty { f.append(Field("scope", scope.map(\.description).sorted().joined(separator: ","))) }
         }
+        return f
+    }
+
+    /// The verdict and its facts, from whichever path gathered them: `base` from `agencyFields`, then
+    /// what the question adds.
+    static func render(base: [Field], licenceState: LicenceState?, scope: Set<DestinationScope>,
+                       provinces: Set<String>, bans: [SendingBan], province: String?, destination: DestinationScope?,
+                       day: CivilDate, on: CivilDate?, extra: [Field]) -> (Verdict, [Field]) {
+        let facts = VerificationFacts(licenceState: licenceState, scope: scope, registeredProvinces: provinces,
+                                      province: province, destination: destination, bans: bans, on: day)
+        let verdict = facts.verdict
+        var f = base
+        f.reserveCapacity(base.count + extra.count + 6)
         if let province {
             f.append(Field("province", province))
             f.append(Field("registered_in_province", provinces.contains(province) ? "yes" : "no"))
@@ -124,7 +132,8 @@ enum VerifyCommand {
         }
         if on != nil { f.append(Field("as_of", day.description)) }
         f.append(Field("rule", verdict.rule))
-        return (verdict, f + extra)
+        f += extra
+        return (verdict, f)
     }
 
     // MARK: - Database path (history, or before the index is loaded)
@@ -167,7 +176,8 @@ enum VerifyCommand {
         let provinces = try await tx.registeredProvinces(agencyID: agencyID, asOf: a.on)
         let bans = try await tx.bans().map { $0.ban }
         let facts = licence.map { LicenceFacts(number: $0.number, state: $0.state, validUntil: $0.validUntil, since: $0.since, until: $0.until) }
-        return render(agency: (agency.id, agency.nameEN, agency.nameKM), licence: facts, scope: scope, provinces: provinces,
+        return render(base: agencyFields(agency: (agency.id, agency.nameEN, agency.nameKM), licence: facts, scope: scope),
+                      licenceState: licence?.state, scope: Set(scope), provinces: provinces,
                       bans: bans, province: a.province, destination: a.destination, day: day, on: a.on, extra: extra)
     }
 

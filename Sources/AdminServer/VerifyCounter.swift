@@ -1,29 +1,50 @@
-import NIOConcurrencyHelpers
+import Synchronization
 import RegistryDomain
 import RegistryStore
 
 /// Counts hotline lookups per verdict in memory; the timer service adds them to `verify_stats`.
 /// Lookups are counted, never logged with what was asked or who asked.
+///
+/// One atomic per verdict rather than a locked dictionary: every lookup counts, from every event loop.
 public final class VerifyCounter: Sendable {
-    private let counts = NIOLockedValueBox([String: Int]())
+    private final class Slot: Sendable {
+        let n = Atomic<Int>(0)
+    }
+
+    private let slots: [Slot] = Verdict.allCases.map { _ in Slot() }
 
     public init() {}
 
+    private func slot(_ verdict: Verdict) -> Slot {
+        slots[Verdict.allCases.firstIndex(of: verdict)!]
+    }
+
     func count(_ verdict: Verdict) {
-        counts.withLockedValue { $0[verdict.rawValue, default: 0] += 1 }
+        slot(verdict).n.add(1, ordering: .relaxed)
     }
 
     /// Takes the pending counts (to be written); they are put back if the write fails.
     func drain() -> [String: Int] {
-        counts.withLockedValue { c in
-            defer { c.removeAll() }
-            return c
+        var out: [String: Int] = [:]
+        for (verdict, slot) in zip(Verdict.allCases, slots) {
+            let n = slot.n.exchange(0, ordering: .relaxed)
+            if n > 0 { out[verdict.rawValue] = n }
         }
+        return out
     }
 
     func restore(_ pending: [String: Int]) {
-        counts.withLockedValue { c in for (k, v) in pending { c[k, default: 0] += v } }
+        for (verdict, slot) in zip(Verdict.allCases, slots) {
+            if let n = pending[verdict.rawValue] { slot.n.add(n, ordering: .relaxed) }
+        }
     }
 
-    var pending: [String: Int] { counts.withLockedValue { $0 } }
+    var pending: [String: Int] {
+        var out: [String: Int] = [:]
+        for (verdict, slot) in zip(Verdict.allCases, slots) {
+            let n = slot.n.load(ordering: .relaxed)
+            if n > 0 { out[verdict.rawValue] = n }
+        }
+        return out
+    }
 }

@@ -23,6 +23,17 @@ public final class VerifyIndex: Sendable {
         var licence: VerifySnapshotRows.Licence?
         var scope: [DestinationScope] = []
         var provinces: Set<String> = []
+        /// The facts that do not depend on the question, rendered once when the entry changes.
+        var fields: [Field] = []
+        var scopeSet: Set<DestinationScope> = []
+
+        mutating func prepare() {
+            let facts = licence.map { l in
+                VerifyCommand.LicenceFacts(number: l.number, state: l.state, validUntil: l.expiresOn, since: l.since, until: l.suspendedUntil)
+            }
+            fields = VerifyCommand.agencyFields(agency: (id, nameEN, nameKM), licence: facts, scope: scope)
+            scopeSet = Set(scope)
+        }
     }
 
     struct Watch {
@@ -46,14 +57,35 @@ public final class VerifyIndex: Sendable {
         var clockOffset: Int64 = 0
     }
 
-    private let state = NIOLockedValueBox(State())
+    /// An immutable state behind one reference: a lookup takes the reference under the lock and works
+    /// outside it, so event-loop threads never wait on each other (a lock held for the whole lookup showed
+    /// up as futex waits and context switches under load).
+    final class Snapshot: @unchecked Sendable {
+        let state: State
+        init(_ state: State) { self.state = state }
+    }
+
+    private let current = NIOLockedValueBox(Snapshot(State()))
+    /// Serialises writers (reload, per-agency patches) so that none overwrites another's snapshot.
+    private let writer = NIOLock()
     private let logger: Logger
 
     public init(logger: Logger) {
         self.logger = logger
     }
 
-    public var isLoaded: Bool { state.withLockedValue { $0.loaded } }
+    public var isLoaded: Bool { snapshot.loaded }
+
+    private var snapshot: State { current.withLockedValue { $0 }.state }
+
+    private func update(_ body: (inout State) -> Void) {
+        writer.withLock {
+            var s = snapshot
+            body(&s)
+            let fresh = Snapshot(s)
+            current.withLockedValue { $0 = fresh }
+        }
+    }
 
     // MARK: - Loading
 
@@ -63,7 +95,7 @@ public final class VerifyIndex: Sendable {
         var fresh = State()
         fresh.loaded = true
         Self.merge(rows, into: &fresh)
-        state.withLockedValue { $0 = fresh }
+        update { $0 = fresh }
         logger.info("hotline index loaded", metadata: ["agencies": "\(rows.agencies.count)", "recruiters": "\(rows.recruiters.count)"])
     }
 
@@ -73,7 +105,7 @@ public final class VerifyIndex: Sendable {
         if change.hasPrefix("agency:") {
             let id = String(change.dropFirst("agency:".count))
             let rows = try await store.transaction(.system) { tx in try await tx.verifySnapshotRows(agencyID: id) }
-            state.withLockedValue { Self.merge(rows, into: &$0) }
+            update { Self.merge(rows, into: &$0) }
         } else {
             try await reload(from: store)
         }
@@ -112,6 +144,7 @@ public final class VerifyIndex: Sendable {
         for (agency, province) in rows.registrations {
             if let i = s.byID[agency] { s.entries[i].provinces.insert(province) }
         }
+        for i in touched { s.entries[i].prepare() }
         for i in touched {
             for card in s.cardsByAgency[i] ?? [] { s.cards[card]?.removeAll { $0.0 == i } }
             s.cardsByAgency[i] = []
@@ -138,7 +171,8 @@ public final class VerifyIndex: Sendable {
 
     /// The answer to a `verify` for now, or nil when the index is not loaded yet.
     func lookup(query: String, province: String?, destination: DestinationScope?) -> (Verdict, [Field])? {
-        state.withLockedValue { s -> (Verdict, [Field])? in
+        do {
+            let s = snapshot
             guard s.loaded else { return nil }
             let day = Self.today(offset: s.clockOffset)
             var extra: [Field] = []
@@ -172,10 +206,7 @@ public final class VerifyIndex: Sendable {
                 }
             }
             let e = s.entries[index]
-            let licence = e.licence.map { l in
-                VerifyCommand.LicenceFacts(number: l.number, state: l.state, validUntil: l.expiresOn, since: l.since, until: l.suspendedUntil)
-            }
-            return VerifyCommand.render(agency: (e.id, e.nameEN, e.nameKM), licence: licence, scope: e.scope, provinces: e.provinces,
+            return VerifyCommand.render(base: e.fields, licenceState: e.licence?.state, scope: e.scopeSet, provinces: e.provinces,
                                         bans: s.bans, province: province, destination: destination, day: day, on: nil, extra: extra)
         }
     }

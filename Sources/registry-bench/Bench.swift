@@ -18,6 +18,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Use a running registryd on this socket instead of starting one.") var socket: String?
     @Option(help: "Client counts to measure.") var clients: [Int] = [1, 8]
     @Option(help: "Repetitions of each figure, ours and the baseline back to back; the median ratio is shown.") var repeats: Int = 3
+    @Option(help: "Groups to measure: protocol (ping, rule.show), verify, filing.") var only: [String] = ["protocol", "verify"]
 
     func run() throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("registry-bench-\(getpid())").path
@@ -52,13 +53,15 @@ struct Bench: ParsableCommand {
         print(pad("measurement", 36) + pad("ops/s", 9) + pad("p50 µs", 8) + pad("p99 µs", 8) + pad("redis-b.", 10)
               + pad("ratio (min–max)", 20) + pad("same-cl.", 10) + "ratio (min–max)")
         print("  redis-b.: redis-benchmark against redis-server; same-cl.: this runner's client against the same redis-server")
+        if only.contains("protocol") {
         for n in clients {
             measure("ping, \(n) client\(n == 1 ? "" : "s") (vs PING)", path, "ping\n", n, redis, "ping_inline")
         }
         for n in clients {
             measure("rule.show, \(n) client\(n == 1 ? "" : "s") (vs GET)", path, "rule.show complaint.first_action_days\n", n, redis, "get")
         }
-        guard socket == nil else { return }
+        }
+        guard socket == nil, only.contains("verify") else { return }
         print("")
         print("loading 10,000 agencies and 100,000 recruiters for verify …")
         try VerifyDataset.load(stateDirectory: work + "/state")
