@@ -15,12 +15,15 @@ public enum Tokenizer {
 
     /// Parses a request line (without its LF; a trailing CR is dropped).
     public static func parseRequest(_ line: some Collection<UInt8>) throws(TokenizeError) -> Line {
-        let all = try tokenize(line)
+        // One copy into a concrete array: the generic collection is not specialised across modules, and
+        // walking it through witnesses was a visible share of every request.
+        let bytes = Array(line)
+        let all = try tokenize(bytes)
         guard let first = all.tokens.first else { return .blank }
         guard case .positional(let name) = first, !name.isEmpty, CharacterClass.isCommandName(name.utf8),
-            !firstTokenWasQuoted(line)
+            !firstTokenWasQuoted(bytes)
         else {
-            throw TokenizeError(.badCommandName, at: leadingWhitespace(line))
+            throw TokenizeError(.badCommandName, at: leadingWhitespace(bytes))
         }
         let folded = name.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } ? name.lowercased() : name
         return .request(command: folded, arguments: Array(all.tokens.dropFirst()), heredoc: all.heredoc)
@@ -28,7 +31,12 @@ public enum Tokenizer {
 
     /// Splits a line into classified tokens. A blank or comment line gives no tokens.
     public static func tokenize(_ line: some Collection<UInt8>) throws(TokenizeError) -> TokenizedLine {
-        var storage = Array(line)
+        try tokenize(Array(line))
+    }
+
+    /// `tokenize` on a concrete array (no generic dispatch on the hot path).
+    public static func tokenize(_ line: [UInt8]) throws(TokenizeError) -> TokenizedLine {
+        var storage = line
         if storage.last == 0x0D { storage.removeLast() }  // CRLF is accepted as a line ending
         return try storage.withUnsafeBufferPointer { (buffer) throws(TokenizeError) -> TokenizedLine in
             var scanner = Scanner(bytes: buffer)
@@ -36,12 +44,15 @@ public enum Tokenizer {
         }
     }
 
-    private static func leadingWhitespace(_ line: some Collection<UInt8>) -> Int {
-        line.prefix { $0 == 0x20 || $0 == 0x09 }.count
+    private static func leadingWhitespace(_ line: [UInt8]) -> Int {
+        var n = 0
+        while n < line.count, line[n] == 0x20 || line[n] == 0x09 { n += 1 }
+        return n
     }
 
-    private static func firstTokenWasQuoted(_ line: some Collection<UInt8>) -> Bool {
-        line.dropFirst(leadingWhitespace(line)).first == 0x22
+    private static func firstTokenWasQuoted(_ line: [UInt8]) -> Bool {
+        let n = leadingWhitespace(line)
+        return n < line.count && line[n] == 0x22
     }
 }
 

@@ -12,14 +12,31 @@ public struct LicenceNumber: Hashable, Sendable, CustomStringConvertible {
 
     public var checkDigit: Int { Self.luhn(digits) }
 
+    /// The eight digits: the year and the serial padded to four (longer serials keep all their digits).
     private var digits: [Int] {
-        let text = String(year) + String(repeating: "0", count: max(0, 4 - String(serial).count)) + String(serial)
-        return text.compactMap { $0.wholeNumberValue }
+        var out: [Int] = []
+        var y = year, n = serial
+        var serialDigits: [Int] = []
+        repeat { serialDigits.append(n % 10); n /= 10 } while n > 0
+        while serialDigits.count < 4 { serialDigits.append(0) }
+        var yearDigits: [Int] = []
+        repeat { yearDigits.append(y % 10); y /= 10 } while y > 0
+        out.append(contentsOf: yearDigits.reversed())
+        out.append(contentsOf: serialDigits.reversed())
+        return out
     }
 
     public var description: String {
-        let s = String(serial)
-        return "L-\(year)-\(String(repeating: "0", count: max(0, 4 - s.count)))\(s)-\(checkDigit)"
+        let d = digits
+        var out = "L-"
+        out.reserveCapacity(d.count + 5)
+        for (i, digit) in d.enumerated() {
+            if i == d.count - 4 { out.unicodeScalars.append("-") }
+            out.unicodeScalars.append(Unicode.Scalar(UInt8(0x30 + digit)))
+        }
+        out.unicodeScalars.append("-")
+        out.unicodeScalars.append(Unicode.Scalar(UInt8(0x30 + Self.luhn(d))))
+        return out
     }
 
     /// Why a typed number was not accepted.
@@ -32,15 +49,34 @@ public struct LicenceNumber: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Parses `L-2015-0042-7`, tolerating case, spaces, dashes and Khmer digits (`L-២០១៥-០០៤២-៧`).
+    ///
+    /// One pass over the scalars with integer digits: this runs first on every hotline lookup.
     public static func parse(_ text: String) -> ParseResult {
-        let trimmed = text.trimmingCharacters(in: " \t")
-        guard let first = trimmed.unicodeScalars.first, first == "L" || first == "l" else { return .notALicenceNumber }
-        let digitText = NameKey.digits(String(trimmed.unicodeScalars.dropFirst()))
-        let rest = trimmed.unicodeScalars.dropFirst().filter {
-            !($0 == "-" || $0 == " " || ("0"..."9").contains($0) || (0x17E0...0x17E9).contains($0.value))
+        var sawLetter = false
+        var d: [Int] = []
+        d.reserveCapacity(9)
+        for scalar in text.unicodeScalars {
+            let v = scalar.value
+            switch v {
+            case 0x4C, 0x6C:  // L, l
+                guard !sawLetter, d.isEmpty else { return .notALicenceNumber }
+                sawLetter = true
+            case 0x30...0x39:
+                guard sawLetter else { return .notALicenceNumber }
+                d.append(Int(v - 0x30))
+            case 0x17E0...0x17E9:
+                guard sawLetter else { return .notALicenceNumber }
+                d.append(Int(v - 0x17E0))
+            case 0x20, 0x09:
+                continue
+            case 0x2D:  // -
+                guard sawLetter else { return .notALicenceNumber }
+            default:
+                return .notALicenceNumber
+            }
+            if d.count > 9 { return .notALicenceNumber }
         }
-        guard rest.isEmpty, digitText.count == 9 else { return .notALicenceNumber }
-        let d = digitText.compactMap { $0.wholeNumberValue }
+        guard sawLetter, d.count == 9 else { return .notALicenceNumber }
         let number = LicenceNumber(year: d[0...3].reduce(0) { $0 * 10 + $1 }, serial: d[4...7].reduce(0) { $0 * 10 + $1 })
         return number.checkDigit == d[8] ? .valid(number) : .badCheckDigit
     }

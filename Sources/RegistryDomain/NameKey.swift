@@ -15,6 +15,11 @@ public enum NameKey {
     ]
 
     public static func make(_ name: String) -> String {
+        asciiKey(name) ?? unicodeKey(name)
+    }
+
+    /// The general path: any script.
+    static func unicodeKey(_ name: String) -> String {
         var folded = ""
         for scalar in name.precomposedStringWithCanonicalMapping.lowercased().unicodeScalars {
             switch scalar.value {
@@ -32,6 +37,27 @@ public enum NameKey {
             }
         }
         let words = folded.split(separator: " ").map(String.init).filter { !formWords.contains($0) }
+        return words.joined(separator: " ")
+    }
+
+    /// The same key for all-ASCII input without Foundation's normalisation (already NFC; most hotline
+    /// queries are typed in Latin script, and NFC through Foundation was the largest cost of a name
+    /// lookup). Nil when the input has any non-ASCII byte.
+    static func asciiKey(_ name: String) -> String? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(name.utf8.count)
+        for b in name.utf8 {
+            switch b {
+            case 0x80...: return nil
+            case 0x41...0x5A: bytes.append(b + 0x20)
+            case 0x61...0x7A, 0x30...0x39: bytes.append(b)
+            default: bytes.append(0x20)
+            }
+        }
+        var words: [Substring] = []
+        for word in String(decoding: bytes, as: UTF8.self).split(separator: " ") where !formWords.contains(String(word)) {
+            words.append(word)
+        }
         return words.joined(separator: " ")
     }
 

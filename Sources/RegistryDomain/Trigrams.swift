@@ -6,14 +6,30 @@ public enum Trigrams {
     /// Trigrams of a canonical key (already folded by `NameKey`), hashed to 64 bits.
     public static func of(_ key: String) -> Set<UInt64> {
         var out: Set<UInt64> = []
-        for word in key.split(separator: " ") {
-            let scalars: [UInt32] = [0x20, 0x20] + word.unicodeScalars.map(\.value) + [0x20]
-            guard scalars.count >= 3 else { continue }
-            for i in 0...(scalars.count - 3) {
-                out.insert(UInt64(scalars[i]) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(scalars[i + 1]) << 21 ^ UInt64(scalars[i + 2]))
+        out.reserveCapacity(key.utf8.count + 2)
+        // A rolling window over the padded words: "  w", " wo", "wor", …, "rd " (no per-word arrays;
+        // this runs on every name lookup).
+        var a: UInt32 = 0x20, b: UInt32 = 0x20
+        var inWord = false
+        for scalar in key.unicodeScalars {
+            let c = scalar.value
+            if c == 0x20 {
+                if inWord { out.insert(hash(a, b, 0x20)) }
+                inWord = false
+                a = 0x20; b = 0x20
+                continue
             }
+            inWord = true
+            out.insert(hash(a, b, c))
+            a = b; b = c
         }
+        if inWord { out.insert(hash(a, b, 0x20)) }
         return out
+    }
+
+    @inline(__always)
+    private static func hash(_ a: UInt32, _ b: UInt32, _ c: UInt32) -> UInt64 {
+        UInt64(a) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(b) << 21 ^ UInt64(c)
     }
 
     /// |A ∩ B| / |A ∪ B|.

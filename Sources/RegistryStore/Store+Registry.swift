@@ -207,7 +207,8 @@ extension Transaction {
         switch LicenceMachine.apply(event, to: licence.state, durations: durations) {
         case .failure(let refusal):
             return .failure(refusal)
-        case .success(var (next, plan)):
+        case .success(let (decided, plan)):
+            var next = decided
             let today = try await self.today()
             if next == .active, event == .liftRecruitmentSuspension || event == .reinstate {
                 next = LicenceMachine.activePhase(today: today, expiry: licence.expiresOn, durations)

@@ -1,4 +1,4 @@
-import RegistryDomain
+@testable import RegistryDomain
 import Testing
 
 /// The registry's pure rules, each named by its rule ID.
@@ -10,6 +10,14 @@ import Testing
         #expect(NameKey.make("ANGKOR  MANPOWER") == "angkor manpower")
         #expect(NameKey.make("ក្រុមហ៊ុន អង្គរ\u{200B}ម៉ែនផៅវើ") == NameKey.make("អង្គរម៉ែនផៅវើ"))
         #expect(NameKey.make("Agency ១២៣") == "agency 123")
+        // The ASCII fast path gives exactly the general path's key.
+        var rng = SplitMix64(seed: 7)
+        let alphabet = Array("aZ09 .,-&()'Co Ltd the\t/".unicodeScalars)
+        for _ in 0..<2_000 {
+            let n = Int(rng.next() % 24)
+            let text = String(String.UnicodeScalarView((0..<n).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }))
+            #expect(NameKey.asciiKey(text) == NameKey.unicodeKey(text), "\(text)")
+        }
         #expect(NameKey.digits("០១២ 345-678") == "012345678")
     }
 
