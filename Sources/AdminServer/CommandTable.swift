@@ -19,6 +19,7 @@ public struct CommandTable: Sendable {
     public static let standard = CommandTable(
         ServerCommands.all + RuleCommands.all + CalendarCommands.all + StaffCommands.all + AuditCommands.all
             + VerifyCommand.all + AgencyCommands.all + LicenceCommands.all + DepositCommands.all + RegistrationCommands.all
+            + ComplaintCommands.all + ComplaintHandlingCommands.all + VictimCommands.all + ComplaintStatsCommand.all
             + ClockCommands.all
     )
 

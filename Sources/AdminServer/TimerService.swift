@@ -12,14 +12,17 @@ import ServiceLifecycle
 public final class TimerService: Service, Sendable {
     private let store: Store
     private let rulebook: Rulebook
+    private let calendar: WorkingCalendar
     private let counter: VerifyCounter
     private let interval: Duration
     private let logger: Logger
     private let kicked = NIOLockedValueBox(false)
     private let index: VerifyIndex?
 
-    public init(store: Store, rulebook: Rulebook, counter: VerifyCounter, interval: Duration, logger: Logger, index: VerifyIndex? = nil) {
+    public init(store: Store, rulebook: Rulebook, calendar: WorkingCalendar, counter: VerifyCounter, interval: Duration, logger: Logger,
+                index: VerifyIndex? = nil) {
         self.index = index
+        self.calendar = calendar
         self.store = store
         self.rulebook = rulebook
         self.counter = counter
@@ -52,9 +55,17 @@ public final class TimerService: Service, Sendable {
     /// Fires every due timer, one transaction each.
     func fireDue() async throws {
         let durations = LicenceMachine.Durations(rulebook: rulebook)
+        let deadlines = ComplaintMachine.Deadlines(rulebook: rulebook)
         while !Task.isCancelled {
             let fired = try await store.transaction(.system) { tx -> String? in
                 guard let timer = try await tx.claimDueTimers(limit: 1).first else { return nil }
+                if timer.kind.hasPrefix("complaint.") {
+                    let outcome = try await Self.complaintEffect(of: timer, tx: tx, deadlines: deadlines, calendar: self.calendar)
+                    try await tx.markFired(timer, outcome: outcome)
+                    try await tx.audit(AuditEntry(command: "timer.fire", arguments: "\(timer.kind) \(timer.subject) due=\(timer.dueAt)",
+                                                  code: 200, status: "OK", detail: "\(timer.rule) \(outcome)"))
+                    return ""
+                }
                 let outcome = try await Self.effect(of: timer, tx: tx, durations: durations, rulebook: self.rulebook)
                 try await tx.markFired(timer, outcome: outcome)
                 try await tx.audit(AuditEntry(command: "timer.fire", arguments: "\(timer.kind) \(timer.subject) due=\(timer.dueAt)",
@@ -65,7 +76,7 @@ public final class TimerService: Service, Sendable {
                 return change
             }
             guard let change = fired else { return }
-            try? await index?.apply(change, from: store)
+            if !change.isEmpty { try? await index?.apply(change, from: store) }
         }
     }
 
@@ -81,6 +92,26 @@ public final class TimerService: Service, Sendable {
         switch try await tx.applyLicenceEvent(event, to: timer.subject, durations: durations, reason: reason) {
         case .success(let licence): return "state=\(licence.state.rawValue)"
         case .failure(let refusal): return "skipped state=\(refusal.state.rawValue)"
+        }
+    }
+
+    /// A complaint deadline passed: the machine decides (escalate, flag overdue, propose a sanction),
+    /// in the claiming transaction. The unique (case, level) index makes a second escalation impossible.
+    static func complaintEffect(of timer: DueTimer, tx: Transaction, deadlines: ComplaintMachine.Deadlines,
+                                calendar: WorkingCalendar) async throws -> String {
+        guard let kind = ComplaintMachine.Timer(rawValue: timer.kind) else { return "unknown_kind" }
+        guard let c = try await tx.complaint(timer.subject, lock: true) else { return "no_case" }
+        let today = try await tx.today()
+        switch ComplaintMachine.apply(.timer(kind), to: c.machineCase, today: today, deadlines, calendar: calendar) {
+        case .failure(let refusal):
+            return "skipped state=\(refusal.state.rawValue)"
+        case .success(let plan):
+            if plan.skipped { return "skipped state=\(c.state.rawValue)" }
+            try await tx.applyComplaintPlan(plan, to: c, event: "timer:" + kind.shortName, detail: "due=\(timer.dueAt)")
+            var outcome = "state=\(plan.state.rawValue) level=\(plan.level.rawValue)"
+            if let e = plan.escalation { outcome += " escalated=\(e.from.rawValue)->\(e.to.rawValue)" }
+            if let s = plan.sanction { outcome += " sanction=\(s.cause)" }
+            return outcome
         }
     }
 

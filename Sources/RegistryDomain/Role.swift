@@ -22,7 +22,9 @@ public enum Role: String, CaseIterable, Hashable, Sendable {
         case .communeChief:
             return publicFacts.union([.agencyRead, .complaintFile, .complaintRead, .complaintHandle, .victimRead, .timerRead])
         case .hotlineOperator:
-            return publicFacts.union([.complaintFile, .complaintRead])
+            // Takes complaints by phone and answers callers holding a tracking reference
+            // (`complaint.status`); no case files, no victim data (need to know).
+            return publicFacts.union([.complaintFile])
         case .auditor:
             return publicFacts.union([.auditRead, .agencyRead, .complaintRead])
         case .admin:

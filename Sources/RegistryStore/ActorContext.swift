@@ -16,6 +16,16 @@ public struct ActorContext: Sendable, Hashable {
         self.communes = communes
     }
 
+    /// How far row-level security lets this caller see complaint cases: `commune` (a commune chief),
+    /// `province` (provincial staff), `all` (ministry staff and the daemon itself), `none` (a peer with
+    /// no staff account).
+    public var scope: String {
+        if actor.hasPrefix("uid:") { return "none" }
+        if !communes.isEmpty { return "commune" }
+        if !provinces.isEmpty { return "province" }
+        return "all"
+    }
+
     /// The daemon itself (timers, start-up tasks).
     public static let system = ActorContext(actor: "system", listener: "", peerUID: nil)
 }

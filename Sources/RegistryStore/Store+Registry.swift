@@ -297,7 +297,7 @@ extension Transaction {
         var out: [DueTimer] = []
         for try await (id, kind, subject, due, rule) in try await query("""
             SELECT id, kind, subject, to_char(due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), rule FROM registry.timers
-            WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= registry.now()
+            WHERE fired_at IS NULL AND cancelled_at IS NULL AND held_since IS NULL AND due_at <= registry.now()
             ORDER BY due_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED
             """).decode((Int64, String, String, String, String).self) {
             out.append(DueTimer(id: id, kind: kind, subject: subject, dueAt: due, rule: rule))

@@ -28,7 +28,8 @@ public final class Store: Sendable {
                     SELECT set_config('statement_timeout', \(timeout), true),
                            set_config('registry.actor', \(context.actor), true),
                            set_config('registry.provinces', \(context.provinces.joined(separator: ",")), true),
-                           set_config('registry.communes', \(context.communes.joined(separator: ",")), true)
+                           set_config('registry.communes', \(context.communes.joined(separator: ",")), true),
+                           set_config('registry.scope', \(context.scope), true)
                     """, logger: logger)
                 let value = try await body(Transaction(connection: conn, logger: logger, context: context))
                 if dryRun { throw DryRun(value: value) }

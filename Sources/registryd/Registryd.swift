@@ -76,7 +76,7 @@ struct Serve: AsyncParsableCommand {
         let counter = VerifyCounter()
         let index = VerifyIndex(logger: logger)
         let indexService = VerifyIndexService(index: index, store: store, logger: logger)
-        let timers = TimerService(store: store, rulebook: rulebook, counter: counter,
+        let timers = TimerService(store: store, rulebook: rulebook, calendar: calendar, counter: counter,
                                   interval: .milliseconds(settings.timerPollMilliseconds), logger: logger, index: index)
         if settings.testClock { logger.warning("testing.clock is on: clock.advance may move the registry clock") }
         let services = AdminServices(store: store, rulebook: rulebook, calendar: calendar, table: table,
