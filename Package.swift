@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "RegistryDomainTests", dependencies: ["RegistryDomain"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["RegistryStore", "AdminProtocol", "LineGrammar", "registryd", "registryctl"]
+            dependencies: ["RegistryStore", "RegistryDomain", "AdminProtocol", "LineGrammar", "registryd", "registryctl"]
         ),
     ]
 )

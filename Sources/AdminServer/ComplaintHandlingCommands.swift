@@ -281,10 +281,12 @@ enum ComplaintHandlingCommands {
         return try await ctx.mutate(inv) { tx in
             guard let c = try await tx.complaint(id, lock: true) else { throw RegistryHelpers.notFound("complaint", id) }
             guard let kind = c.pausedKind else { throw ReplyError(Reply.final(.invalidState, Field("state", c.state.rawValue), msg: "not paused")) }
-            let days = try await tx.resumeComplaint(id)
+            let (days, extended) = try await tx.resumeComplaint(id)
             let shown = String(format: "%.1f", days)
-            try await tx.recordComplaintEvent(id, event: "resume", state: c.state, level: c.level, rule: "CMP-4", detail: "\(kind) days=\(shown)")
-            let fields = [Field("id", id), Field("paused_days", shown)] + (try await ComplaintCommands.deadlineFields(tx, id))
+            try await tx.recordComplaintEvent(id, event: "resume", state: c.state, level: c.level, rule: "CMP-4",
+                                              detail: "\(kind) paused_days=\(shown) extended_days=\(extended)")
+            let fields = [Field("id", id), Field("paused_days", shown), Field("extended_days", String(extended))]
+                + (try await ComplaintCommands.deadlineFields(tx, id))
             return MutationResult(Reply(.ok, data: .record(fields), fields: [Field("id", id)]), detail: "\(id) days=\(shown)")
         }
     }

@@ -1,4 +1,7 @@
 import AdminProtocol
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
@@ -38,7 +41,12 @@ public final class TimerService: Service, Sendable {
     public func run() async throws {
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             do {
-                try await fireDue()
+                // A few workers, each claiming one timer per transaction with SKIP LOCKED: a burst of due
+                // timers (after downtime) drains in parallel without any timer firing twice.
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<Self.workers { group.addTask { try await self.fireDue() } }
+                    try await group.waitForAll()
+                }
                 try await flushCounts()
             } catch {
                 logger.warning("timer round failed; retrying", metadata: ["error": "\(StoreError.from(error))"])
@@ -52,6 +60,15 @@ public final class TimerService: Service, Sendable {
         }
     }
 
+    static let workers = 4
+    /// Which daemon fired a timer (recorded in the timer's outcome; host and process id).
+    static let instance: String = {
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, name.count)
+        let host = String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return "\(host):\(getpid())"
+    }()
+
     /// Fires every due timer, one transaction each.
     func fireDue() async throws {
         let durations = LicenceMachine.Durations(rulebook: rulebook)
@@ -61,7 +78,7 @@ public final class TimerService: Service, Sendable {
                 guard let timer = try await tx.claimDueTimers(limit: 1).first else { return nil }
                 if timer.kind.hasPrefix("complaint.") {
                     let outcome = try await Self.complaintEffect(of: timer, tx: tx, deadlines: deadlines, calendar: self.calendar)
-                    try await tx.markFired(timer, outcome: outcome)
+                    try await tx.markFired(timer, outcome: outcome + " by=" + Self.instance)
                     try await tx.audit(AuditEntry(command: "timer.fire", arguments: "\(timer.kind) \(timer.subject) due=\(timer.dueAt)",
                                                   code: 200, status: "OK", detail: "\(timer.rule) \(outcome)"))
                     return ""

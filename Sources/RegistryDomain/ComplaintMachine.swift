@@ -227,6 +227,7 @@ public enum ComplaintMachine {
         case .forward(let to):
             guard open, to > c.level, to != .l3 else { return refuse(to <= c.level ? "not_a_higher_level" : "use_refer_for_L3") }
             escalate(to: to, rule: "CMP-2", cause: "forwarded")
+            plan.rule = "CMP-2"
 
         case .agencyResponded:
             guard open else { return refuse() }

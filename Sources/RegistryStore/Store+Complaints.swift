@@ -303,18 +303,20 @@ extension Transaction {
             """)
     }
 
-    /// Releases the deadlines, each moved on by the time it was held; returns the days paused.
-    public func resumeComplaint(_ id: String) async throws -> Double {
+    /// Releases the deadlines, each moved on by the time paused in whole days (deadlines are kept in
+    /// days: a pause of 15 days and a few seconds extends them by 15). Returns (days paused, days added).
+    public func resumeComplaint(_ id: String) async throws -> (paused: Double, extended: Int) {
         var days = 0.0
         for try await d in try await query("""
             SELECT extract(epoch FROM registry.now() - paused_since)::float8 / 86400 FROM registry.complaints WHERE id = \(id)
             """).decode(Double?.self) { days = d ?? 0 }
+        let extended = Int(days.rounded())
         try await query("""
-            UPDATE registry.timers SET due_at = due_at + (registry.now() - held_since), held_since = NULL
+            UPDATE registry.timers SET due_at = due_at + make_interval(days => \(extended)::int), held_since = NULL
             WHERE subject = \(id) AND kind LIKE 'complaint.%' AND fired_at IS NULL AND cancelled_at IS NULL AND held_since IS NOT NULL
             """)
         try await query("UPDATE registry.complaints SET paused_kind = NULL, paused_since = NULL, updated_at = registry.now() WHERE id = \(id)")
-        return days
+        return (days, extended)
     }
 
     /// Moves the case to another office; deadlines are untouched.

@@ -41,6 +41,7 @@ public enum StoreError: Error, Sendable, Equatable {
                 case "42501": return .permissionDenied
                 case "RG001": return .invalidState(state: message, rule: e.serverInfo?[.detail] ?? "")
                 case "RG002": return .refused(rule: e.serverInfo?[.detail] ?? "", message: message)
+                case "P0002": return .notFound(kind: "complaint", id: "")
                 case "RG003": return .notFound(kind: e.serverInfo?[.detail] ?? "object", id: message)
                 default:
                     if state.hasPrefix("22") { return .invalidValue(e.serverInfo?[.columnName] ?? "value") }

@@ -41,9 +41,8 @@ final class Daemon: @unchecked Sendable {
 
     /// A configured daemon (database URL given) on a fresh database, with an admin for uid 0.
     static func configured(extraEnvironment: [String: String] = [:], bootstrapAdmin: Bool = true,
-                           database: String? = nil) async throws -> Daemon {
+                           database: String? = nil, cluster: TestCluster = .shared) async throws -> Daemon {
         try await offPool {
-            let cluster = TestCluster.shared
             let db = try database ?? cluster.createDatabase()
             let daemon = Daemon(database: db, embedded: false)
             daemon.environment["REGISTRYD_DATABASE_URL"] = cluster.url(database: db, user: "registry_app")
@@ -119,6 +118,21 @@ final class Daemon: @unchecked Sendable {
         let status = Subprocess.wait(pid, timeout: timeout)
         pid = 0
         return status
+    }
+
+    /// SIGKILL, as a crash would: no shutdown, nothing flushed that was not committed.
+    func crash() {
+        guard pid > 0 else { return }
+        kill(pid, SIGKILL)
+        _ = Subprocess.wait(pid, timeout: 30)
+        pid = 0
+    }
+
+    /// Whether the process is still running.
+    var isRunning: Bool {
+        guard pid > 0 else { return false }
+        var status: Int32 = 0
+        return waitpid(pid, &status, WNOHANG) == 0
     }
 
     /// Stops the daemon and removes its folders (the database stays in the cluster until the run ends).

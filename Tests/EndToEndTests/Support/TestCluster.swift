@@ -38,16 +38,31 @@ final class TestCluster: Sendable {
 
     nonisolated(unsafe) static var runningDirectory: String?
 
-    private init(postgres: EmbeddedPostgres, directory: String) {
+    /// A cluster of its own, for a test that stops and starts PostgreSQL (the shared one serves every
+    /// other test meanwhile). The caller stops it.
+    static func dedicated(port: Int) throws -> TestCluster {
+        let dir = "/tmp/regd-pg-\(getpid())-\(port)"
+        try? FileManager.default.removeItem(atPath: dir)
+        var options = EmbeddedPostgres.Options(directory: dir, port: port, fast: true)
+        options.extraSettings = ["-c shared_buffers=32MB"]
+        let postgres = try EmbeddedPostgres(options: options, logger: Logger(label: "test-cluster-\(port)"))
+        try postgres.start()
+        return TestCluster(postgres: postgres, directory: dir, port: port)
+    }
+
+    let port: Int
+
+    private init(postgres: EmbeddedPostgres, directory: String, port: Int = 5432) {
         self.postgres = postgres
         self.directory = directory
+        self.port = port
     }
 
     /// Runs SQL as the superuser with psql; throws on failure.
     @discardableResult
     func psql(_ sql: String, database: String = "postgres", user: String = "postgres") throws -> String {
         let out = try Subprocess.run([postgres.binDirectory + "/psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
-                                      "-h", directory, "-p", "5432", "-U", user, "-d", database, "-c", sql])
+                                      "-h", directory, "-p", String(port), "-U", user, "-d", database, "-c", sql])
         guard out.status == 0 else { throw SpawnError(message: "psql: \(out.stderr)") }
         return out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -60,6 +75,6 @@ final class TestCluster: Sendable {
     }
 
     func url(database: String, user: String) -> String {
-        "postgresql://\(user)@/\(database)?host=\(directory)&port=5432"
+        "postgresql://\(user)@/\(database)?host=\(directory)&port=\(port)"
     }
 }
