@@ -161,7 +161,7 @@ CREATE TABLE registry.complaint_notes (
 -- Pausing a case holds its timers; resuming moves each due time on by the time held.
 ALTER TABLE registry.timers ADD COLUMN held_since timestamptz;
 DROP INDEX registry.timers_due;
-CREATE INDEX timers_due ON registry.timers (due_at) WHERE fired_at IS NULL AND cancelled_at IS NULL AND held_since IS NULL;
+CREATE INDEX timers_due ON registry.timers (due_at, id) WHERE fired_at IS NULL AND cancelled_at IS NULL AND held_since IS NULL;
 CREATE INDEX timers_subject ON registry.timers (subject) WHERE fired_at IS NULL AND cancelled_at IS NULL;
 
 -- Row-level security: the runtime role sees and changes only cases of its scope. Not FORCEd: the

@@ -1,5 +1,6 @@
 import AdminProtocol
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import RegistryStore
 
@@ -371,13 +372,26 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
 }
 
 extension IdentityResolver {
+    /// The last account seen per uid (nil entry: known to have none), for database outages only.
+    static let lastKnown = NIOLockedValueBox([Int: (StaffAccount, ContinuousClock.Instant)]())
+    static let lastKnownValidity = Duration.seconds(15 * 60)
+
     /// Like `resolve`, and says whether the database lookup itself failed (as opposed to an unknown uid).
     func resolveReportingFailure(uid: Int?, listener: ListenerConfiguration) async -> (SessionIdentity, Bool) {
         guard let uid else { return (SessionIdentity(principal: nil, uid: nil, listener: listener.name), false) }
         do {
             let account = try await store.staff(uid: uid)
+            Self.lastKnown.withLockedValue { known in
+                if let account { known[uid] = (account, ContinuousClock.now) } else { known[uid] = nil }
+            }
             return (identity(for: account, uid: uid, listener: listener), false)
         } catch {
+            // While the database is away, a uid seen recently keeps its identity, so that commands that
+            // need no database (rules, calendar, hotline index) still answer; others get 451.
+            if let (account, seen) = Self.lastKnown.withLockedValue({ $0[uid] }), seen.duration(to: ContinuousClock.now) < Self.lastKnownValidity {
+                logger.warning("identity lookup failed; using the identity seen before", metadata: ["error": "\(error)", "uid": "\(uid)"])
+                return (identity(for: account, uid: uid, listener: listener), false)
+            }
             logger.warning("identity lookup failed", metadata: ["error": "\(error)"])
             return (SessionIdentity(principal: nil, uid: uid, listener: listener.name), true)
         }

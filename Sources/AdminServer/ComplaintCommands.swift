@@ -64,17 +64,26 @@ enum ComplaintCommands {
                 destination: destination?.country, sector: destination?.sector, narrative: payload.narrative, receivedOn: receivedOn,
                 complainants: payload.complainants, evidence: payload.evidence)
             let id = try await tx.fileComplaint(filing, reference: reference)
-            guard let record = try await tx.complaint(id) else { throw RegistryHelpers.notFound("complaint", id) }
+            // The new case as filed (no read back: a filing is a handful of round trips).
+            let record = ComplaintRecord(
+                id: id, reference: reference, state: .received, level: level, intakeLevel: level, channel: filing.channel,
+                filedBy: filing.filedBy, province: province, commune: commune, respondentKind: respondent.kind,
+                respondentAgency: respondent.agency, respondentRef: respondent.ref, categories: categories,
+                destination: filing.destination, receivedOn: receivedOn, conciliationOn: nil, pausedKind: nil, criminalReferral: nil,
+                mergedInto: nil, overdue: [], complainants: payload.complainants.count, open: payload.complainants.count, unpaid: 0,
+                narrative: filing.narrative)
             guard case .success(let plan) = ComplaintMachine.apply(.file, to: record.machineCase, today: today, deadlines, calendar: calendar) else {
                 throw StoreError.internalError("filing refused by the machine")
             }
-            try await tx.applyComplaintPlan(plan, to: record, event: "file", detail: "complainants=\(payload.complainants.count)")
+            try await tx.applyComplaintPlan(plan, to: record, event: "file", detail: "complainants=\(payload.complainants.count)", fresh: true)
             var fields = [Field("id", id), Field("reference", reference), Field("state", record.state.rawValue),
                           Field("level", record.level.rawValue), Field("received", receivedOn.description),
                           Field("complainants", String(payload.complainants.count)),
                           Field("female", String(payload.complainants.filter { $0.sex == "F" }.count))]
             if let agency = respondent.agency { fields.append(Field("respondent_agency", agency)) }
-            fields += try await deadlineFields(tx, id)
+            for (timer, due) in plan.arm.sorted(by: { ($0.value, $0.key.rawValue) < ($1.value, $1.key.rawValue) }) {
+                fields.append(Field("due_" + timer.shortName, due.description))
+            }
             return MutationResult(Reply(.created, data: .record(fields), fields: [Field("id", id), Field("reference", reference)]),
                                   detail: "\(id) level=\(level.rawValue) complainants=\(payload.complainants.count)")
         }

@@ -41,9 +41,13 @@ extension CommandContext {
                 }
             }
             let result = try await body(tx)
-            try await tx.audit(AuditEntry(command: invocation.command, arguments: arguments, code: result.reply.code.code,
-                                          status: result.reply.code.status, detail: result.detail))
-            if let key { try await tx.storeIdempotentReply(key: key, reply: ReplyCodec.encode(result.reply)) }
+            let entry = AuditEntry(command: invocation.command, arguments: arguments, code: result.reply.code.code,
+                                   status: result.reply.code.status, detail: result.detail)
+            if let key {
+                try await tx.audit(entry, storingReply: ReplyCodec.encode(result.reply), forKey: key)
+            } else {
+                try await tx.audit(entry)
+            }
             for change in result.changes { try await tx.notifyChange(change) }
             return (result.reply, result.changes)
         }

@@ -48,6 +48,8 @@ public final class TimerService: Service, Sendable {
                     try await group.waitForAll()
                 }
                 try await flushCounts()
+                // Audit entries are chained moments after commit (sql/0004): one sealing per round.
+                _ = try await store.transaction(.system) { tx in try await tx.sealAudit() }
             } catch {
                 logger.warning("timer round failed; retrying", metadata: ["error": "\(StoreError.from(error))"])
             }

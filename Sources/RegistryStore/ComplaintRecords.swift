@@ -120,6 +120,33 @@ public struct ComplaintRecord: Sendable, Hashable {
     public var unpaid: Int
     public var narrative: String
 
+    public init(id: String, reference: String, state: ComplaintState, level: ComplaintLevel, intakeLevel: ComplaintLevel, channel: String, filedBy: String, province: String, commune: String?, respondentKind: String, respondentAgency: String?, respondentRef: String?, categories: [String], destination: String?, receivedOn: CivilDate, conciliationOn: String?, pausedKind: String?, criminalReferral: String?, mergedInto: String?, overdue: [String], complainants: Int, open: Int, unpaid: Int, narrative: String) {
+        self.id = id
+        self.reference = reference
+        self.state = state
+        self.level = level
+        self.intakeLevel = intakeLevel
+        self.channel = channel
+        self.filedBy = filedBy
+        self.province = province
+        self.commune = commune
+        self.respondentKind = respondentKind
+        self.respondentAgency = respondentAgency
+        self.respondentRef = respondentRef
+        self.categories = categories
+        self.destination = destination
+        self.receivedOn = receivedOn
+        self.conciliationOn = conciliationOn
+        self.pausedKind = pausedKind
+        self.criminalReferral = criminalReferral
+        self.mergedInto = mergedInto
+        self.overdue = overdue
+        self.complainants = complainants
+        self.open = open
+        self.unpaid = unpaid
+        self.narrative = narrative
+    }
+
     /// The machine's view of the case.
     public var machineCase: ComplaintMachine.Case {
         ComplaintMachine.Case(state: state, level: level, receivedOn: receivedOn, respondentIsAgency: respondentAgency != nil,

@@ -12,18 +12,17 @@ extension Transaction {
     /// trips.
     public func fileComplaint(_ f: ComplaintFiling, reference: String) async throws -> String {
         var id = ""
-        for try await seq in try await query("SELECT nextval('registry.complaint_seq')").decode(Int64.self) {
-            id = "CMP-\(f.receivedOn.year)-" + String(repeating: "0", count: max(0, 6 - String(seq).count)) + String(seq)
-        }
-        try await query("""
+        for try await inserted in try await query("""
             INSERT INTO registry.complaints (id, reference, state, level, intake_level, channel, filed_by, province, commune,
                 respondent_kind, respondent_agency, respondent_ref, respondent_note, categories, destination, sector, narrative,
                 received_on, filed_at, created_by, updated_at)
-            VALUES (\(id), \(reference), 'RECEIVED', \(f.intakeLevel.rawValue), \(f.intakeLevel.rawValue), \(f.channel), \(f.filedBy),
+            VALUES ('CMP-' || \(f.receivedOn.year) || '-' || lpad(nextval('registry.complaint_seq')::text, 6, '0'), \(reference),
+                'RECEIVED', \(f.intakeLevel.rawValue), \(f.intakeLevel.rawValue), \(f.channel), \(f.filedBy),
                 \(f.province), \(f.commune), \(f.respondentKind), \(f.respondentAgency), \(f.respondentRef), \(f.respondentNote),
                 \(f.categories), \(f.destination), \(f.sector), \(f.narrative), \(f.receivedOn.description)::date, registry.now(),
                 \(context.actor), registry.now())
-            """)
+            RETURNING id
+            """).decode(String.self) { id = inserted }
         let c = f.complainants
         let ns = Array(1...c.count)
         try await query("""
@@ -195,32 +194,38 @@ extension Transaction {
 
     /// Applies a machine plan: state and level, timers, escalation (unique per case and level),
     /// sanction proposal, overdue flag and the event row, all in this transaction.
-    public func applyComplaintPlan(_ plan: ComplaintMachine.Plan, to c: ComplaintRecord, event: String, detail: String) async throws {
+    public func applyComplaintPlan(_ plan: ComplaintMachine.Plan, to c: ComplaintRecord, event: String, detail: String,
+                                   fresh: Bool = false) async throws {
         var overdue = c.overdue
         if let missed = plan.overdue, !overdue.contains(missed.shortName) { overdue.append(missed.shortName) }
-        try await query("""
-            UPDATE registry.complaints SET state = \(plan.state.rawValue), level = \(plan.level.rawValue), overdue = \(overdue),
-                   updated_at = registry.now()
-            WHERE id = \(c.id)
-            """)
+        if plan.state != c.state || plan.level != c.level || overdue != c.overdue {
+            try await query("""
+                UPDATE registry.complaints SET state = \(plan.state.rawValue), level = \(plan.level.rawValue), overdue = \(overdue),
+                       updated_at = registry.now()
+                WHERE id = \(c.id)
+                """)
+        }
         if plan.criminalReferral {
             try await query("UPDATE registry.complaints SET criminal_referral = \(detail) WHERE id = \(c.id)")
         }
-        if plan.cancelAll {
+        // Cancel what the plan stops and what it re-arms (one live timer per kind and case), then arm.
+        let stop = plan.cancelAll ? nil : Array(plan.cancel.union(plan.arm.keys).map(\.rawValue)).sorted()
+        if !fresh, plan.cancelAll || !(stop ?? []).isEmpty {
             try await query("""
                 UPDATE registry.timers SET cancelled_at = registry.now(), outcome = 'cancelled'
                 WHERE subject = \(c.id) AND kind LIKE 'complaint.%' AND fired_at IS NULL AND cancelled_at IS NULL
+                  AND (\(stop)::text[] IS NULL OR kind = ANY (\(stop)::text[]))
                 """)
         }
-        for timer in plan.cancel.sorted(by: { $0.rawValue < $1.rawValue }) { try await cancelTimer(kind: timer.rawValue, subject: c.id) }
-        for (timer, due) in plan.arm.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+        if !plan.arm.isEmpty {
             // Due on day D: fires when D has ended.
-            try await armTimer(kind: timer.rawValue, subject: c.id, due: due.adding(days: 1), rule: timer.rule)
-        }
-        if c.pausedKind != nil {
+            let arms = plan.arm.sorted { $0.key.rawValue < $1.key.rawValue }
             try await query("""
-                UPDATE registry.timers SET held_since = (SELECT paused_since FROM registry.complaints WHERE id = \(c.id))
-                WHERE subject = \(c.id) AND kind LIKE 'complaint.%' AND fired_at IS NULL AND cancelled_at IS NULL AND held_since IS NULL
+                INSERT INTO registry.timers (kind, subject, due_at, rule, held_since)
+                SELECT kind, \(c.id), registry.day_start(due::date), rule,
+                       (SELECT paused_since FROM registry.complaints WHERE id = \(c.id))
+                FROM unnest(\(arms.map(\.key.rawValue))::text[], \(arms.map { $0.value.adding(days: 1).description })::text[],
+                            \(arms.map(\.key.rule))::text[]) AS x(kind, due, rule)
                 """)
         }
         if let e = plan.escalation {

@@ -298,11 +298,9 @@ extension Transaction {
         for try await (id, kind, subject, due, rule) in try await query("""
             SELECT id, kind, subject, to_char(due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), rule FROM registry.timers t
             WHERE fired_at IS NULL AND cancelled_at IS NULL AND held_since IS NULL AND due_at <= registry.now()
-              -- In due order per subject: a later deadline of the same case waits for the earlier one,
-              -- even while another worker holds that one.
-              AND NOT EXISTS (SELECT 1 FROM registry.timers e WHERE e.subject = t.subject AND e.id <> t.id
-                              AND e.fired_at IS NULL AND e.cancelled_at IS NULL AND e.held_since IS NULL
-                              AND (e.due_at, e.id) < (t.due_at, t.id))
+              -- One timer per subject at a time, taken in due order: a later deadline of a case waits
+              -- while another worker fires an earlier one (transaction-scoped advisory lock on the subject).
+              AND pg_try_advisory_xact_lock(hashtextextended('timer:' || subject, 0))
             ORDER BY due_at, id LIMIT \(limit) FOR UPDATE SKIP LOCKED
             """).decode((Int64, String, String, String, String).self) {
             out.append(DueTimer(id: id, kind: kind, subject: subject, dueAt: due, rule: rule))

@@ -1,13 +1,26 @@
 import Logging
+import NIOConcurrencyHelpers
 import PostgresNIO
 
 /// The daemon's access to PostgreSQL: one pool, transactions with a deadline and the caller's context.
 public final class Store: Sendable {
-    public let client: PostgresClient
+    private let fixed: PostgresClient?
+    private let pool: DatabasePool?
     public let logger: Logger
 
+    /// The current client (the pool's may be replaced during an outage).
+    public var client: PostgresClient { pool?.client ?? fixed! }
+
     public init(client: PostgresClient, logger: Logger) {
-        self.client = client
+        self.fixed = client
+        self.pool = nil
+        self.logger = logger
+    }
+
+    /// A store on a replaceable pool (the daemon's; see `DatabasePool`).
+    public init(pool: DatabasePool, logger: Logger) {
+        self.fixed = nil
+        self.pool = pool
         self.logger = logger
     }
 
@@ -19,10 +32,58 @@ public final class Store: Sendable {
     /// Database failures are thrown as `StoreError`; an error thrown by `body` itself passes through as is.
     public func transaction<Value: Sendable>(
         _ context: ActorContext, deadlineSeconds: Int = 10, dryRun: Bool = false,
+        _ body: @escaping @Sendable (Transaction) async throws -> Value
+    ) async throws -> Value {
+        // Waiting for a pooled connection is bounded here: while PostgreSQL is down the pool keeps
+        // reconnecting with backoff and a request would wait for ever. Once the body runs, the server's
+        // statement_timeout bounds it instead (cancelling a running transaction would blur whether it
+        // committed).
+        let started = StartFlag()
+        let leaseTimeout = Duration.seconds(min(max(1, deadlineSeconds), Self.maxLeaseWaitSeconds))
+        return try await withThrowingTaskGroup(of: Outcome<Value>.self) { group in
+            group.addTask { .value(try await self.run(context, deadlineSeconds: deadlineSeconds, dryRun: dryRun, started: started, body)) }
+            group.addTask {
+                try await Task.sleep(for: leaseTimeout)
+                if started.isSet { return .waited }
+                throw StoreError.unavailable
+            }
+            do {
+                while let next = try await group.next() {
+                    if case .value(let v) = next {
+                        group.cancelAll()
+                        pool?.markSuccess()
+                        return v
+                    }
+                }
+            } catch {
+                if StoreError.from(error) == .unavailable { pool?.markFailure() } else { pool?.markSuccess() }
+                throw error
+            }
+            throw StoreError.unavailable
+        }
+    }
+
+    /// Longest wait for a pooled connection before `451` (the database is down or saturated).
+    public static let maxLeaseWaitSeconds = 2
+
+    private enum Outcome<Value: Sendable>: Sendable {
+        case value(Value)
+        case waited
+    }
+
+    private final class StartFlag: Sendable {
+        private let flag = NIOLockedValueBox(false)
+        var isSet: Bool { flag.withLockedValue { $0 } }
+        func set() { flag.withLockedValue { $0 = true } }
+    }
+
+    private func run<Value: Sendable>(
+        _ context: ActorContext, deadlineSeconds: Int, dryRun: Bool, started: StartFlag,
         _ body: @Sendable (Transaction) async throws -> Value
     ) async throws -> Value {
         do {
             return try await client.withTransaction(logger: logger) { conn in
+                started.set()
                 let timeout = "\(deadlineSeconds * 1000)"
                 try await conn.query("""
                     SELECT set_config('statement_timeout', \(timeout), true),

@@ -23,4 +23,19 @@ public struct Transaction: @unchecked Sendable {
                     \(entry.code), \(entry.status), \(entry.detail), 0, now(), ''::bytea, ''::bytea)
             """, logger: logger)
     }
+
+    /// The audit entry and the idempotency key's stored reply in one statement (one round trip less on
+    /// every keyed mutation, such as a complaint filing).
+    public func audit(_ entry: AuditEntry, storingReply reply: String, forKey key: String) async throws {
+        try await connection.query("""
+            WITH entry AS (
+                INSERT INTO registry.audit_log (actor, listener, peer_uid, command, arguments, code, status, detail,
+                                                seq, at, prev_hash, hash)
+                VALUES (\(context.actor), \(context.listener), \(context.peerUID), \(entry.command), \(entry.arguments),
+                        \(entry.code), \(entry.status), \(entry.detail), 0, now(), ''::bytea, ''::bytea)
+                RETURNING 1
+            )
+            UPDATE registry.idempotency SET reply = \(reply) WHERE actor = \(context.actor) AND key = \(key) AND EXISTS (SELECT 1 FROM entry)
+            """, logger: logger)
+    }
 }

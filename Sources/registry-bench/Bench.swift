@@ -61,7 +61,9 @@ struct Bench: ParsableCommand {
             measure("rule.show, \(n) client\(n == 1 ? "" : "s") (vs GET)", path, "rule.show complaint.first_action_days\n", n, redis, "get")
         }
         }
-        guard socket == nil, only.contains("verify") else { return }
+        guard socket == nil else { return }
+        if only.contains("filing") { try measureFilings(work: work, path: path) }
+        guard only.contains("verify") else { return }
         print("")
         print("loading 10,000 agencies and 100,000 recruiters for verify …")
         try VerifyDataset.load(stateDirectory: work + "/state")
@@ -99,6 +101,39 @@ struct Bench: ParsableCommand {
         print(pad(name, 36) + pad(String(format: "%.0f", mid.perSecond), 9) + pad(String(format: "%.0f", mid.percentile(0.5)), 8)
               + pad(String(format: "%.0f", mid.percentile(0.99)), 8) + pad(bases.isEmpty ? "-" : String(format: "%.0f", median(bases)), 10)
               + pad(ratio(ratios), 20) + pad(same.isEmpty ? "-" : String(format: "%.0f", median(same)), 10) + ratio(sameRatios))
+    }
+
+    /// Durable complaint filings (idempotency key, audit entry, timers, one commit each) against
+    /// pgbench running a one-INSERT-per-transaction script on the same PostgreSQL, in the same run.
+    private func measureFilings(work: String, path: String) throws {
+        let pg = work + "/state/pg"
+        let script = work + "/insert.sql"
+        try "INSERT INTO bench_insert (payload) VALUES ('complaint');\n".write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o644)
+        _ = PgBench.psql(pg, "CREATE TABLE IF NOT EXISTS bench_insert (id bigserial PRIMARY KEY, payload text NOT NULL)")
+        print("")
+        print(pad("measurement", 36) + pad("ops/s", 9) + pad("p50 µs", 8) + pad("p99 µs", 8) + pad("pgbench", 10) + "ratio (min–max)")
+        print("  pgbench: one INSERT per transaction, same cluster (synchronous_commit on)")
+        let request = "complaint.file channel=hotline province=12 level=L1 respondent=unknown categories=fee_overcharge --idempotency-key=bench-{n} <<\n"
+            + "complainant sex=F age=25-34 paid=195 claimed=195 holds=id_card\n\n"
+        for n in clients {
+            _ = LoadClient.run(socket: path, request: request, clients: n, seconds: 0.5, expect: "201")
+            var ours: [LoadClient.Result] = [], ratios: [Double] = [], bases: [Double] = []
+            for _ in 0..<max(1, repeats) {
+                let r = LoadClient.run(socket: path, request: request, clients: n, seconds: seconds, expect: "201")
+                ours.append(r)
+                if let b = PgBench.run(pg, script: script, clients: n, seconds: Int(max(1, seconds))) {
+                    bases.append(b)
+                    ratios.append(r.perSecond / b)
+                }
+            }
+            func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+            let mid = ours.sorted { $0.perSecond < $1.perSecond }[ours.count / 2]
+            print(pad("complaint.file, \(n) client\(n == 1 ? "" : "s") (vs INSERT)", 36) + pad(String(format: "%.0f", mid.perSecond), 9)
+                  + pad(String(format: "%.0f", mid.percentile(0.5)), 8) + pad(String(format: "%.0f", mid.percentile(0.99)), 8)
+                  + pad(bases.isEmpty ? "-" : String(format: "%.0f", median(bases)), 10)
+                  + (ratios.isEmpty ? "n/a" : String(format: "%.2f (%.2f–%.2f)", median(ratios), ratios.min()!, ratios.max()!)))
+        }
     }
 
     private func pad(_ s: String, _ width: Int) -> String {
@@ -156,4 +191,43 @@ func which(_ name: String) -> String? {
         return "\(dir)/\(name)"
     }
     return nil
+}
+
+/// PostgreSQL's own pgbench and psql against the daemon's embedded cluster (as its OS owner when root).
+enum PgBench {
+    static let bin = ["/usr/lib/postgresql/15/bin", "/usr/bin"].first { FileManager.default.isExecutableFile(atPath: $0 + "/pgbench") }
+
+    static func command(_ tool: String, _ args: [String]) -> (String, [String]) {
+        let exe = (bin ?? "/usr/bin") + "/" + tool
+        return getuid() == 0 ? ("/usr/sbin/runuser", ["-u", "postgres", "--", exe] + args) : (exe, args)
+    }
+
+    static func capture(_ tool: String, _ args: [String]) -> String? {
+        let (exe, argv) = command(tool, args)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = argv
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        guard (try? p.run()) != nil else { return nil }
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        return p.terminationStatus == 0 ? text : nil
+    }
+
+    @discardableResult
+    static func psql(_ host: String, _ sql: String) -> String? {
+        capture("psql", ["-X", "-q", "-h", host, "-U", "postgres", "-d", "registry", "-c", sql])
+    }
+
+    /// Transactions per second (without connection time), or nil when pgbench is missing or failed.
+    static func run(_ host: String, script: String, clients: Int, seconds: Int) -> Double? {
+        guard bin != nil, let out = capture("pgbench", ["-n", "-h", host, "-U", "postgres", "-c", String(clients), "-j", String(clients),
+                                                         "-T", String(seconds), "-f", script, "registry"]) else { return nil }
+        for line in out.split(separator: "\n") where line.hasPrefix("tps = ") {
+            return Double(line.dropFirst(6).split(separator: " ")[0])
+        }
+        return nil
+    }
 }

@@ -35,7 +35,10 @@ enum LoadClient {
 
     /// Runs `clients` threads for `seconds`, each sending `request` and reading until a final reply line
     /// (registryd), or until the first CRLF when `redis` (inline PING / GET of a missing key).
-    static func run(socket path: String, request: String, clients: Int, seconds: Double, redis: Bool = false) -> Result {
+    ///
+    /// `{n}` in the request is replaced by a fresh value per request (idempotency keys of filings);
+    /// with `expect`, only replies whose final line starts with it are counted.
+    static func run(socket path: String, request: String, clients: Int, seconds: Double, redis: Bool = false, expect: String? = nil) -> Result {
         final class Totals: @unchecked Sendable {  // guarded by `lock`
             let lock = NSLock()
             var total = 0
@@ -44,20 +47,29 @@ enum LoadClient {
         let totals = Totals()
         let group = DispatchGroup()
         let start = Date()
-        for _ in 0..<clients {
+        let run = UInt32.random(in: 0...UInt32.max)
+        let templated = request.contains("{n}")
+        let parts = request.components(separatedBy: "{n}")
+        for client in 0..<clients {
             group.enter()
             Thread {
                 let fd = connect(path)
-                let bytes = Array(request.utf8)
+                var bytes = Array(request.utf8)
                 var buffer = [UInt8](repeating: 0, count: 65536)
                 var count = 0
                 var local: [Double] = []
                 local.reserveCapacity(200_000)
                 let deadline = Date().addingTimeInterval(seconds)
+                var sent = 0
                 while Date() < deadline {
+                    if templated {
+                        sent += 1
+                        bytes = Array(parts.joined(separator: "\(run)-\(client)-\(sent)").utf8)
+                    }
                     let t0 = DispatchTime.now().uptimeNanoseconds
                     _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
                     var pending: [UInt8] = []
+                    var finalLine: [UInt8] = []
                     reading: while true {
                         let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
                         if n <= 0 { break reading }
@@ -69,10 +81,14 @@ enum LoadClient {
                         // A reply ends with a final line "NNN TOKEN…\n" (4th byte a space).
                         var lineStart = 0
                         for i in 0..<pending.count where pending[i] == 0x0A {
-                            if i - lineStart >= 4, pending[lineStart + 3] == 0x20 { break reading }
+                            if i - lineStart >= 4, pending[lineStart + 3] == 0x20 {
+                                finalLine = Array(pending[lineStart..<i])
+                                break reading
+                            }
                             lineStart = i + 1
                         }
                     }
+                    if let expect, !finalLine.starts(with: Array(expect.utf8)) { continue }
                     local.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1000)
                     count += 1
                 }

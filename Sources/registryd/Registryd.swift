@@ -61,9 +61,11 @@ struct Serve: AsyncParsableCommand {
         logger.info("rulebook loaded", metadata: ["rules": "\(rulebook.keys.count)", "holiday_years": "\(calendar.years)"])
 
         let prepared = try await DatabaseSetup(settings: settings, logger: logger).prepare()
-        let client = PostgresClient(configuration: prepared.runtime.clientConfiguration(maximumConnections: settings.maxConnections),
-                                    backgroundLogger: logger)
-        let store = Store(client: client, logger: logger)
+        let runtime = prepared.runtime, maxConnections = settings.maxConnections
+        let pool = DatabasePool {
+            PostgresClient(configuration: runtime.clientConfiguration(maximumConnections: maxConnections), backgroundLogger: logger)
+        }
+        let store = Store(pool: pool, logger: logger)
         if settings.embedded, let owner = prepared.owner {
             try await DevelopmentAccount.ensure(uid: Int(getuid()), owner: owner, logger: logger)
         }
@@ -97,7 +99,7 @@ struct Serve: AsyncParsableCommand {
         if let embedded = prepared.embedded {
             serviceList.append(EmbeddedPostgresService(postgres: embedded, stopOnExit: prepared.startedEmbedded))
         }
-        serviceList.append(client)
+        serviceList.append(DatabasePoolService(pool: pool, logger: logger))
         serviceList.append(timers)
         serviceList.append(indexService)
         serviceList += listeners as [any Service]

@@ -25,7 +25,15 @@ import Testing
                     let line = ([spec.name] + spec.positionals.filter(\.required).map { _ in "X-1" }
                                 + spec.fields.filter(\.required).map { "\($0.name)=\(sample($0.type))" }
                                 + (spec.flags.contains(.needsReason) ? ["--reason=test"] : [])).joined(separator: " ")
-                    let actions = m.handle(.line(Array(line.utf8)))
+                    var actions: [SessionStateMachine.Action]
+                    if spec.payload?.required == true {
+                        // A command that needs a heredoc is judged once its payload has arrived.
+                        actions = m.handle(.line(Array((line + " <<").utf8)))
+                        actions += m.handle(.line(Array("x".utf8)))
+                        actions += m.handle(.line([]))
+                    } else {
+                        actions = m.handle(.line(Array(line.utf8)))
+                    }
                     let expectAllowed = spec.capability.map { caps.contains($0) } ?? true
                     let refused = actions.contains { if case .refuse(let r, _) = $0 { return r.code == .permissionDenied } else { return false } }
                     #expect(refused != expectAllowed, "\(spec.name) as \(role) on \(ceiling)")

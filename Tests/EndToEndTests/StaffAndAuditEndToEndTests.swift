@@ -62,7 +62,10 @@ import Testing
         }
         #expect(owned == "0")
         #expect(throws: (any Error).self) { try TestCluster.shared.psql("CREATE TABLE registry.x (a int)", database: db, user: "registry_app") }
-        // A superuser who edits an entry behind the triggers' back is caught by the chain.
+        // A superuser who edits a sealed entry behind the triggers' back is caught by the chain. (Entries
+        // are sealed within a timer round of their commit; audit.verify seals what is pending first.)
+        let before = try await offPool { try daemon.socat("audit.verify\n") }
+        #expect(before.hasPrefix("200 OK checked="), "\(before)")
         try await offPool {
             try TestCluster.shared.psql("""
                 ALTER TABLE registry.audit_log DISABLE TRIGGER audit_no_update;
