@@ -52,6 +52,11 @@ enum ComplaintCommands {
         let deadlines = ComplaintMachine.Deadlines(rulebook: ctx.services.rulebook)
         let calendar = ctx.services.calendar
         let reference = TrackingReference.make()
+        if let fast = try await fileInOneStatement(inv, ctx, payload: payload, categories: categories, destination: destination,
+                                                   province: province, commune: commune, level: level, received: received,
+                                                   respondentText: respondentText, reference: reference) {
+            return fast
+        }
         return try await ctx.mutate(inv) { tx in
             let today = try await tx.today()
             let receivedOn = received ?? today
@@ -89,6 +94,68 @@ enum ComplaintCommands {
         }
     }
 
+    /// The common filing in one database statement (sql/0005): no dry run, a respondent the hotline
+    /// index can resolve (unknown, a watch-list id, an agency id or a licence number), no branch or
+    /// broker to look up. Nil: take the general path. Same checks, same reply, same audit entry.
+    static func fileInOneStatement(_ inv: Invocation, _ ctx: CommandContext, payload: ComplaintPayload, categories: [String],
+                                   destination: DestinationScope?, province: String, commune: String?, level: ComplaintLevel,
+                                   received: CivilDate?, respondentText: String, reference: String) async throws -> Reply? {
+        guard !inv.dryRun, let key = inv.idempotencyKey, inv.field("branch") == nil, inv.field("broker") == nil,
+              let index = ctx.services.verifyIndex, let today = index.today else { return nil }
+        var respondent = Respondent(kind: "unknown")
+        if respondentText.lowercased() == "unknown" {
+        } else if respondentText.hasPrefix("W-") {
+            respondent = Respondent(kind: "unlicensed", ref: respondentText)
+        } else if case .valid(let number) = LicenceNumber.parse(respondentText) {
+            guard let agency = index.agency(licence: number.description) else { return nil }
+            respondent = Respondent(kind: "agency", agency: agency)
+        } else if index.hasAgency(respondentText) {
+            respondent = Respondent(kind: "agency", agency: respondentText)
+        } else {
+            return nil
+        }
+        let receivedOn = received ?? today
+        guard receivedOn <= today else { throw RegistryHelpers.invalid("received", "cannot be in the future") }
+        let filing = ComplaintFiling(
+            channel: inv.field("channel")!, intakeLevel: level, filedBy: inv.field("filed_by") ?? "official",
+            province: province, commune: commune, respondentKind: respondent.kind, respondentAgency: respondent.agency,
+            respondentRef: respondent.ref, respondentNote: inv.field("respondent_note") ?? "", categories: categories,
+            destination: destination?.country, sector: destination?.sector, narrative: payload.narrative, receivedOn: receivedOn,
+            complainants: payload.complainants, evidence: payload.evidence)
+        let machineCase = ComplaintMachine.Case(state: .received, level: level, receivedOn: receivedOn,
+                                                respondentIsAgency: respondent.agency != nil,
+                                                openComplainants: payload.complainants.count, unpaidComplainants: 0)
+        guard case .success(let plan) = ComplaintMachine.apply(.file, to: machineCase, today: today,
+                                                               ComplaintMachine.Deadlines(rulebook: ctx.services.rulebook),
+                                                               calendar: ctx.services.calendar) else { return nil }
+        let arms = plan.arm.sorted { ($0.value, $0.key.rawValue) < ($1.value, $1.key.rawValue) }
+        var fields = [Field("id", "{id}"), Field("reference", reference), Field("state", "RECEIVED"), Field("level", level.rawValue),
+                      Field("received", receivedOn.description), Field("complainants", String(payload.complainants.count)),
+                      Field("female", String(payload.complainants.filter { $0.sex == "F" }.count))]
+        if let agency = respondent.agency { fields.append(Field("respondent_agency", agency)) }
+        for (timer, due) in arms { fields.append(Field("due_" + timer.shortName, due.description)) }
+        let reply = Reply(.created, data: .record(fields), fields: [Field("id", "{id}"), Field("reference", reference)])
+        let outcome = try await ctx.services.store.fileInOneStatement(OneStatementFiling(
+            context: ctx.actor, key: key, command: inv.command, request: CommandContext.canonicalRequest(inv), reference: reference,
+            filing: filing, timers: arms.map { (kind: $0.key.rawValue, fires: $0.value.adding(days: 1), rule: $0.key.rule) },
+            eventDetail: "complainants=\(payload.complainants.count)",
+            auditArguments: inv.redactedWords.dropFirst().joined(separator: " "),
+            auditDetail: "{id} level=\(level.rawValue) complainants=\(payload.complainants.count)",
+            reply: ReplyCodec.encode(reply)))
+        switch outcome {
+        case .filed(_, let stored):
+            guard let out = ReplyCodec.decode(stored) else { throw StoreError.internalError("stored reply unreadable") }
+            return out
+        case .replay(let stored):
+            guard var out = ReplyCodec.decode(stored) else { throw StoreError.internalError("stored reply unreadable") }
+            out.fields.append(Field("replayed", "true"))
+            return out
+        case .conflict:
+            throw ReplyError(Reply.final(.conflict, Field("reason", "idempotency_key_reused"),
+                                         msg: "this idempotency key was used for a different request"))
+        }
+    }
+
     /// Where the case is handled: explicit, or the caller's own commune or province. Filing outside the
     /// caller's scope is refused here (and by row-level security in the store).
     static func office(_ inv: Invocation, _ ctx: CommandContext) throws -> (String, String?) {
@@ -115,8 +182,8 @@ enum ComplaintCommands {
 
     struct Respondent {
         var kind: String
-        var agency: String?
-        var ref: String?
+        var agency: String? = nil
+        var ref: String? = nil
     }
 
     static func resolveRespondent(_ tx: Transaction, _ text: String, branch: String?, broker: String?) async throws -> Respondent {

@@ -161,6 +161,23 @@ public final class VerifyIndex: Sendable {
         s.clockOffset = rows.clockOffsetSeconds
     }
 
+    // MARK: - Facts for other commands
+
+    /// Today by the registry clock as last heard (nil before the index has loaded).
+    public var today: CivilDate? {
+        let s = snapshot
+        return s.loaded ? Self.today(offset: s.clockOffset) : nil
+    }
+
+    /// Whether the agency is known (index loaded).
+    func hasAgency(_ id: String) -> Bool { snapshot.byID[id] != nil }
+
+    /// The agency holding a licence number.
+    func agency(licence: String) -> String? {
+        let s = snapshot
+        return s.byLicence[licence].map { s.entries[$0].id }
+    }
+
     // MARK: - Lookup
 
     /// Today in Cambodia by the registry clock.

@@ -34,14 +34,41 @@ public final class Store: Sendable {
         _ context: ActorContext, deadlineSeconds: Int = 10, dryRun: Bool = false,
         _ body: @escaping @Sendable (Transaction) async throws -> Value
     ) async throws -> Value {
-        // Waiting for a pooled connection is bounded here: while PostgreSQL is down the pool keeps
-        // reconnecting with backoff and a request would wait for ever. Once the body runs, the server's
-        // statement_timeout bounds it instead (cancelling a running transaction would blur whether it
-        // committed).
+        try await withLease(deadlineSeconds: deadlineSeconds) { started in
+            try await self.run(context, deadlineSeconds: deadlineSeconds, dryRun: dryRun, started: started, body)
+        }
+    }
+
+    /// One statement in its own implicit transaction (autocommit): a single round trip, for work that a
+    /// server-side function does whole (complaint filing). Same lease bound and error mapping.
+    public func autocommit<Value: Sendable>(
+        deadlineSeconds: Int = 10, _ body: @escaping @Sendable (PostgresConnection) async throws -> Value
+    ) async throws -> Value {
+        try await withLease(deadlineSeconds: deadlineSeconds) { started in
+            do {
+                return try await self.client.withConnection { conn in
+                    started.set()
+                    return try await body(conn)
+                }
+            } catch let error as StoreError {
+                throw error
+            } catch let error as PSQLError {
+                throw StoreError.from(error)
+            }
+        }
+    }
+
+    /// Waiting for a pooled connection is bounded here: while PostgreSQL is down the pool keeps
+    /// reconnecting with backoff and a request would wait for ever. Once the work runs, the server's
+    /// statement_timeout bounds it instead (cancelling a running transaction would blur whether it
+    /// committed).
+    private func withLease<Value: Sendable>(
+        deadlineSeconds: Int, _ work: @escaping @Sendable (StartFlag) async throws -> Value
+    ) async throws -> Value {
         let started = StartFlag()
         let leaseTimeout = Duration.seconds(min(max(1, deadlineSeconds), Self.maxLeaseWaitSeconds))
         return try await withThrowingTaskGroup(of: Outcome<Value>.self) { group in
-            group.addTask { .value(try await self.run(context, deadlineSeconds: deadlineSeconds, dryRun: dryRun, started: started, body)) }
+            group.addTask { .value(try await work(started)) }
             group.addTask {
                 try await Task.sleep(for: leaseTimeout)
                 if started.isSet { return .waited }
@@ -71,7 +98,7 @@ public final class Store: Sendable {
         case waited
     }
 
-    private final class StartFlag: Sendable {
+    final class StartFlag: Sendable {
         private let flag = NIOLockedValueBox(false)
         var isSet: Bool { flag.withLockedValue { $0 } }
         func set() { flag.withLockedValue { $0 = true } }
