@@ -67,6 +67,42 @@ import Glibc
         print("T1: 1,000 due timers drained by two daemons in \(String(format: "%.1f", drained)) s")
     }
 
+    /// T4: the daemon is down while deadlines pass; at start every overdue timer fires within seconds,
+    /// once, in due order per case (acknowledgement before forwarding).
+    @Test func overdueTimersFireAfterDowntime() async throws {
+        let d = try await ComplaintEndToEndTests.daemon()
+        defer { d.tearDown() }
+        let replies = try await Self.fileMany(d, prefix: "t4", count: 50, head: "channel=hotline commune=140306 respondent=unknown categories=other")
+        #expect(replies.count == 50 && replies.allSatisfy { $0.hasPrefix("201") })
+        #expect(d.stop() == 0)
+        let db = d.database!
+        // Six days pass while nothing runs: acknowledgement and forwarding deadlines of all 50 fall due.
+        try TestCluster.shared.psql("UPDATE registry.clock SET offset_seconds = offset_seconds + 6 * 86400", database: db)
+        try await offPool { try d.start() }
+        let started = Date()
+        var escalated = ""
+        while Date().timeIntervalSince(started) < 30 {
+            escalated = try TestCluster.shared.psql("SELECT count(*) FROM registry.complaint_escalations", database: db)
+            if escalated == "50" { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let took = Date().timeIntervalSince(started)
+        #expect(escalated == "50" && took < 10, "\(escalated) escalations after \(took) s")
+        // Due order per case: every case's acknowledgement fired before its forwarding.
+        let outOfOrder = try TestCluster.shared.psql("""
+            SELECT count(*) FROM registry.audit_log a JOIN registry.audit_log f
+                ON split_part(f.arguments, ' ', 2) = split_part(a.arguments, ' ', 2)
+            WHERE a.command = 'timer.fire' AND f.command = 'timer.fire'
+              AND split_part(a.arguments, ' ', 1) = 'complaint.ack' AND split_part(f.arguments, ' ', 1) = 'complaint.forward'
+              AND f.seq < a.seq
+            """, database: db)
+        #expect(outOfOrder == "0")
+        let twice = try TestCluster.shared.psql("""
+            SELECT count(*) FROM (SELECT arguments FROM registry.audit_log WHERE command = 'timer.fire' GROUP BY arguments HAVING count(*) > 1) x
+            """, database: db)
+        #expect(twice == "0")
+    }
+
     /// R3: the daemon is SIGKILLed at random moments during 100 filings; the client retries each with its
     /// idempotency key until it gets an answer. No filing lost, none duplicated, every retry the same case.
     @Test func killedDuringFilingsLosesNothing() async throws {
