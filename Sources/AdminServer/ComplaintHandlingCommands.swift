@@ -90,14 +90,17 @@ enum ComplaintHandlingCommands {
 
     static let forward = Command(spec(
         "complaint.forward", "hand the case to a higher level's office (CMP-2), optionally another province; deadlines continue",
-        fields: [ParameterSpec("to", .oneOf(["L1", "L2"]), required: true), ParameterSpec("province", .identifier), ParameterSpec("commune", .identifier)]
+        fields: [ParameterSpec("to", .oneOf(["L1", "L2"]), required: true),
+                 ParameterSpec("province", .identifier, "when another province's office takes the case")]
     )) { inv, ctx in
         let to = ComplaintLevel(rawValue: inv.field("to")!)!
         let province = try RegistryHelpers.province(inv.field("province"))
         return try await transition(inv, ctx, detail: "to=\(to.rawValue)", effect: { tx, c in
-            // Leaving the commune: an L1 office is provincial.
-            try await tx.transferComplaint(c.id, province: province ?? c.province, commune: to == .l0 ? c.commune : nil)
-            return province.map { "province=\($0)" } ?? ""
+            // The case keeps its commune so that the commune chief who filed it can follow it; it moves
+            // only when another province takes it.
+            guard let province, province != c.province else { return "" }
+            try await tx.transferComplaint(c.id, province: province, commune: nil)
+            return "province=\(province)"
         }) { _ in .forward(to: to) }
     }
 

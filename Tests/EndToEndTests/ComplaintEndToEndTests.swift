@@ -422,6 +422,10 @@ struct ReplyText {
         }
         let unscoped = try TestCluster.shared.psql("SELECT count(*) FROM registry.complaints", database: d.database!, user: "registry_app")
         #expect(unscoped == "0")
+        // Forwarded to the province, the case stays visible to the chief who filed it, and to the province.
+        #expect(try await Self.call(d, "complaint.forward \(id) to=L1")["level"] == "L1")
+        #expect(try await Self.call(d, "complaint.show \(id)", asUID: 4242).code == "200")
+        #expect(try await Self.call(d, "complaint.show \(id)", asUID: 4243).code == "550")
         // No canary in the daemon's log.
         #expect(!d.log.contains("Canary") && !d.log.contains("123456789"))
     }
