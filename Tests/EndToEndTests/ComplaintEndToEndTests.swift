@@ -348,6 +348,22 @@ struct ReplyText {
         #expect(try await Self.call(d, "complaint.list")["rows"] == "1")
     }
 
+    /// R7: ten clients send the same filing with one key at the same moment: one case, ten equal answers.
+    @Test func concurrentRetriesWithOneKeyFileOnce() async throws {
+        let d = try await Self.daemon()
+        defer { d.tearDown() }
+        let request = "complaint.file channel=hotline province=12 respondent=unknown categories=other --idempotency-key=same-key-0001 <<\n"
+            + "complainant sex=F age=18-24\n\n"
+        let ids = try await withThrowingTaskGroup(of: String?.self) { group in
+            for _ in 0..<10 { group.addTask { ReplyText(text: try await offPool { try d.socat(request, socket: d.staffSocket) }).final("id") } }
+            var out: [String?] = []
+            for try await id in group { out.append(id) }
+            return out
+        }
+        #expect(ids.count == 10 && Set(ids.compactMap { $0 }).count == 1 && ids.allSatisfy { $0 != nil }, "\(ids)")
+        #expect(try TestCluster.shared.psql("SELECT count(*) FROM registry.complaints", database: d.database!) == "1")
+    }
+
     // MARK: - Statistics (C-4)
 
     /// C-4: the ministry published 493 persons (187 female) for 2017 and 214 (98 female) for 2018.
