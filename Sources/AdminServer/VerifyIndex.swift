@@ -49,6 +49,12 @@ public final class VerifyIndex: Sendable {
         var byKey: [String: [Int]] = [:]
         /// trigram → entry × 2 + script (0 Latin, 1 Khmer).
         var postings: [UInt64: [Int32]] = [:]
+        /// Trigram count per posting slot (entry × 2 + script), contiguous: scoring touches every entry
+        /// that shares a common word, and reading sizes out of the entries themselves missed the cache.
+        var sizes: [UInt16] = []
+        /// Each entry's position in id order: ties in score break by id, as in the database path, without
+        /// comparing strings thousands of times per lookup.
+        var idRank: [Int32] = []
         var cards: [String: [(Int, String)]] = [:]
         var cardsByAgency: [Int: [String]] = [:]
         var watches: [Watch] = []
@@ -131,7 +137,14 @@ public final class VerifyIndex: Sendable {
             if a.keyKM != a.keyEN { s.byKey[a.keyKM, default: []].append(i) }
             for t in entry.trigramsEN { s.postings[t, default: []].append(Int32(i * 2)) }
             for t in entry.trigramsKM { s.postings[t, default: []].append(Int32(i * 2 + 1)) }
+            s.sizes.append(UInt16(clamping: entry.trigramsEN.count))
+            s.sizes.append(UInt16(clamping: entry.trigramsKM.count))
             touched.insert(i)
+        }
+        if s.idRank.count != s.entries.count {
+            let order = s.entries.indices.sorted { s.entries[$0].id < s.entries[$1].id }
+            s.idRank = [Int32](repeating: 0, count: s.entries.count)
+            for (rank, i) in order.enumerated() { s.idRank[i] = Int32(rank) }
         }
         var scopeByLicence: [String: [DestinationScope]] = [:]
         for (licence, scope) in rows.scope { scopeByLicence[licence, default: []].append(scope) }
@@ -243,14 +256,14 @@ public final class VerifyIndex: Sendable {
         func better(_ a: Candidate, _ b: Candidate) -> Bool {
             if a.exact != b.exact { return a.exact }
             if a.score != b.score { return a.score > b.score }
-            return s.entries[a.index].id < s.entries[b.index].id
+            return s.idRank[a.index] < s.idRank[b.index]
         }
         func offer(_ c: Candidate) {
+            // Most entries sharing a common word fall below the current k-th best: reject them first.
+            if top.count == limit, let last = top.last, !better(c, last) { return }
             if let at = top.firstIndex(where: { $0.index == c.index }) {
                 guard better(c, top[at]) else { return }
                 top.remove(at: at)
-            } else if top.count == limit, let last = top.last, !better(c, last) {
-                return
             }
             let position = top.firstIndex { better(c, $0) } ?? top.count
             top.insert(c, at: position)
@@ -260,22 +273,29 @@ public final class VerifyIndex: Sendable {
         let q = Trigrams.of(key)
         // Shared-trigram counts per entry in a flat array: a lookup touches every entry sharing a common
         // word, so dictionary updates would dominate.
-        var counts = [UInt16](repeating: 0, count: s.entries.count * 2)
+        var counts = [UInt16](repeating: 0, count: s.sizes.count)
         var touched: [Int32] = []
-        for t in q {
-            for e in s.postings[t] ?? [] {
-                if counts[Int(e)] == 0 { touched.append(e) }
-                counts[Int(e)] &+= 1
+        touched.reserveCapacity(1024)
+        counts.withUnsafeMutableBufferPointer { counts in
+            for t in q {
+                guard let list = s.postings[t] else { continue }
+                list.withUnsafeBufferPointer { list in
+                    for e in list {
+                        if counts[Int(e)] == 0 { touched.append(e) }
+                        counts[Int(e)] &+= 1
+                    }
+                }
             }
         }
         let minimum = Trigrams.threshold
-        for e in touched {
-            let common = Int(counts[Int(e)])
-            let i = Int(e / 2)
-            let size = e % 2 == 0 ? s.entries[i].trigramsEN.count : s.entries[i].trigramsKM.count
-            let score = Double(common) / Double(q.count + size - common)
-            guard score >= minimum else { continue }
-            offer(Candidate(index: i, score: score, exact: false))
+        let queryCount = q.count
+        s.sizes.withUnsafeBufferPointer { sizes in
+            for e in touched {
+                let common = Int(counts[Int(e)])
+                let score = Double(common) / Double(queryCount + Int(sizes[Int(e)]) - common)
+                guard score >= minimum else { continue }
+                offer(Candidate(index: Int(e / 2), score: score, exact: false))
+            }
         }
         return top
     }

@@ -18,7 +18,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Use a running registryd on this socket instead of starting one.") var socket: String?
     @Option(help: "Client counts to measure.") var clients: [Int] = [1, 8]
     @Option(help: "Repetitions of each figure, ours and the baseline back to back; the median ratio is shown.") var repeats: Int = 3
-    @Option(help: "Groups to measure: protocol (ping, rule.show), verify, filing.") var only: [String] = ["protocol", "verify"]
+    @Option(help: "Groups to measure: protocol (ping, rule.show), verify, filing.") var only: [String] = ["protocol", "verify", "filing"]
 
     func run() throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("registry-bench-\(getpid())").path
