@@ -36,112 +36,135 @@ enum ComplaintCommands {
             throw ReplyError(Reply.final(.badArguments, Field("arg", "--idempotency-key"),
                                          msg: "filing needs --idempotency-key so that a retry never files twice"))
         }
-        let payload = try ComplaintPayload.parse(inv.payload ?? "")
-        let categories = try (inv.field("categories") ?? "").split(separator: ",").map { c -> String in
-            guard ComplaintCategory(rawValue: String(c)) != nil else {
-                throw RegistryHelpers.invalid("categories", "one or more of \(ComplaintCategory.allCases.map(\.rawValue).joined(separator: ","))")
-            }
-            return String(c)
-        }
-        guard !categories.isEmpty else { throw RegistryHelpers.invalid("categories", "at least one category") }
-        let destination = try inv.field("destination").map { try RegistryHelpers.scopes($0)[0] }
-        let (province, commune) = try office(inv, ctx)
-        let level = ComplaintLevel(rawValue: inv.field("level") ?? (commune != nil ? "L0" : ctx.actor.provinces.isEmpty ? "L2" : "L1")) ?? .l0
-        let received = try RegistryHelpers.date(inv, "received")
-        let respondentText = inv.field("respondent") ?? "unknown"
+        let intake = try Intake(inv, ctx)
+        if let fast = try await fileInOneStatement(inv, ctx, intake) { return fast }
         let deadlines = ComplaintMachine.Deadlines(rulebook: ctx.services.rulebook)
         let calendar = ctx.services.calendar
-        let reference = TrackingReference.make()
-        if let fast = try await fileInOneStatement(inv, ctx, payload: payload, categories: categories, destination: destination,
-                                                   province: province, commune: commune, level: level, received: received,
-                                                   respondentText: respondentText, reference: reference) {
-            return fast
-        }
         return try await ctx.mutate(inv) { tx in
             let today = try await tx.today()
-            let receivedOn = received ?? today
-            guard receivedOn <= today else { throw RegistryHelpers.invalid("received", "cannot be in the future") }
-            let respondent = try await resolveRespondent(tx, respondentText, branch: inv.field("branch"), broker: inv.field("broker"))
-            let filing = ComplaintFiling(
-                channel: inv.field("channel")!, intakeLevel: level, filedBy: inv.field("filed_by") ?? "official",
-                province: province, commune: commune, respondentKind: respondent.kind, respondentAgency: respondent.agency,
-                respondentRef: respondent.ref, respondentNote: inv.field("respondent_note") ?? "", categories: categories,
-                destination: destination?.country, sector: destination?.sector, narrative: payload.narrative, receivedOn: receivedOn,
-                complainants: payload.complainants, evidence: payload.evidence)
-            let id = try await tx.fileComplaint(filing, reference: reference)
+            let receivedOn = try intake.receivedOn(today: today)
+            let respondent = try await resolveRespondent(tx, intake.respondentText, branch: inv.field("branch"), broker: inv.field("broker"))
+            let filing = intake.filing(respondent: respondent, receivedOn: receivedOn)
+            let id = try await tx.fileComplaint(filing, reference: intake.reference)
             // The new case as filed (no read back: a filing is a handful of round trips).
             let record = ComplaintRecord(
-                id: id, reference: reference, state: .received, level: level, intakeLevel: level, channel: filing.channel,
-                filedBy: filing.filedBy, province: province, commune: commune, respondentKind: respondent.kind,
-                respondentAgency: respondent.agency, respondentRef: respondent.ref, categories: categories,
+                id: id, reference: intake.reference, state: .received, level: intake.level, intakeLevel: intake.level, channel: filing.channel,
+                filedBy: filing.filedBy, province: filing.province, commune: filing.commune, respondentKind: respondent.kind,
+                respondentAgency: respondent.agency, respondentRef: respondent.ref, categories: filing.categories,
                 destination: filing.destination, receivedOn: receivedOn, conciliationOn: nil, pausedKind: nil, criminalReferral: nil,
-                mergedInto: nil, overdue: [], complainants: payload.complainants.count, open: payload.complainants.count, unpaid: 0,
+                mergedInto: nil, overdue: [], complainants: filing.complainants.count, open: filing.complainants.count, unpaid: 0,
                 narrative: filing.narrative)
             guard case .success(let plan) = ComplaintMachine.apply(.file, to: record.machineCase, today: today, deadlines, calendar: calendar) else {
                 throw StoreError.internalError("filing refused by the machine")
             }
-            try await tx.applyComplaintPlan(plan, to: record, event: "file", detail: "complainants=\(payload.complainants.count)", fresh: true)
-            var fields = [Field("id", id), Field("reference", reference), Field("state", record.state.rawValue),
-                          Field("level", record.level.rawValue), Field("received", receivedOn.description),
+            try await tx.applyComplaintPlan(plan, to: record, event: "file", detail: intake.eventDetail, fresh: true)
+            return MutationResult(intake.reply(id: id, respondent: respondent, receivedOn: receivedOn, plan: plan),
+                                  detail: intake.auditDetail(id: id))
+        }
+    }
+
+    /// What a filing says, checked once, for either path.
+    struct Intake: Sendable {
+        var payload: ComplaintPayload
+        var channel: String
+        var filedBy: String
+        var respondentText: String
+        var respondentNote: String
+        var categories: [String]
+        var destination: DestinationScope?
+        var province: String
+        var commune: String?
+        var level: ComplaintLevel
+        var received: CivilDate?
+        var reference: String
+
+        init(_ inv: Invocation, _ ctx: CommandContext) throws {
+            payload = try ComplaintPayload.parse(inv.payload ?? "")
+            categories = try (inv.field("categories") ?? "").split(separator: ",").map { c -> String in
+                guard ComplaintCategory(rawValue: String(c)) != nil else {
+                    throw RegistryHelpers.invalid("categories", "one or more of \(ComplaintCategory.allCases.map(\.rawValue).joined(separator: ","))")
+                }
+                return String(c)
+            }
+            guard !categories.isEmpty else { throw RegistryHelpers.invalid("categories", "at least one category") }
+            destination = try inv.field("destination").map { try RegistryHelpers.scopes($0)[0] }
+            (province, commune) = try office(inv, ctx)
+            level = ComplaintLevel(rawValue: inv.field("level") ?? (commune != nil ? "L0" : ctx.actor.provinces.isEmpty ? "L2" : "L1")) ?? .l0
+            received = try RegistryHelpers.date(inv, "received")
+            channel = inv.field("channel")!
+            filedBy = inv.field("filed_by") ?? "official"
+            respondentText = inv.field("respondent") ?? "unknown"
+            respondentNote = inv.field("respondent_note") ?? ""
+            reference = TrackingReference.make()
+        }
+
+        func receivedOn(today: CivilDate) throws -> CivilDate {
+            let day = received ?? today
+            guard day <= today else { throw RegistryHelpers.invalid("received", "cannot be in the future") }
+            return day
+        }
+
+        func filing(respondent: Respondent, receivedOn: CivilDate) -> ComplaintFiling {
+            ComplaintFiling(channel: channel, intakeLevel: level, filedBy: filedBy, province: province, commune: commune,
+                            respondentKind: respondent.kind, respondentAgency: respondent.agency, respondentRef: respondent.ref,
+                            respondentNote: respondentNote, categories: categories, destination: destination?.country,
+                            sector: destination?.sector, narrative: payload.narrative, receivedOn: receivedOn,
+                            complainants: payload.complainants, evidence: payload.evidence)
+        }
+
+        var eventDetail: String { "complainants=\(payload.complainants.count)" }
+
+        func auditDetail(id: String) -> String { "\(id) level=\(level.rawValue) complainants=\(payload.complainants.count)" }
+
+        /// The filing's reply: case number, reference, state, people, and each deadline.
+        func reply(id: String, respondent: Respondent, receivedOn: CivilDate, plan: ComplaintMachine.Plan) -> Reply {
+            var fields = [Field("id", id), Field("reference", reference), Field("state", ComplaintState.received.rawValue),
+                          Field("level", level.rawValue), Field("received", receivedOn.description),
                           Field("complainants", String(payload.complainants.count)),
                           Field("female", String(payload.complainants.filter { $0.sex == "F" }.count))]
             if let agency = respondent.agency { fields.append(Field("respondent_agency", agency)) }
             for (timer, due) in plan.arm.sorted(by: { ($0.value, $0.key.rawValue) < ($1.value, $1.key.rawValue) }) {
                 fields.append(Field("due_" + timer.shortName, due.description))
             }
-            return MutationResult(Reply(.created, data: .record(fields), fields: [Field("id", id), Field("reference", reference)]),
-                                  detail: "\(id) level=\(level.rawValue) complainants=\(payload.complainants.count)")
+            return Reply(.created, data: .record(fields), fields: [Field("id", id), Field("reference", reference)])
         }
     }
 
     /// The common filing in one database statement (sql/0005): no dry run, a respondent the hotline
     /// index can resolve (unknown, a watch-list id, an agency id or a licence number), no branch or
     /// broker to look up. Nil: take the general path. Same checks, same reply, same audit entry.
-    static func fileInOneStatement(_ inv: Invocation, _ ctx: CommandContext, payload: ComplaintPayload, categories: [String],
-                                   destination: DestinationScope?, province: String, commune: String?, level: ComplaintLevel,
-                                   received: CivilDate?, respondentText: String, reference: String) async throws -> Reply? {
+    static func fileInOneStatement(_ inv: Invocation, _ ctx: CommandContext, _ intake: Intake) async throws -> Reply? {
         guard !inv.dryRun, let key = inv.idempotencyKey, inv.field("branch") == nil, inv.field("broker") == nil,
               let index = ctx.services.verifyIndex, let today = index.today else { return nil }
+        let text = intake.respondentText
         var respondent = Respondent(kind: "unknown")
-        if respondentText.lowercased() == "unknown" {
-        } else if respondentText.hasPrefix("W-") {
-            respondent = Respondent(kind: "unlicensed", ref: respondentText)
-        } else if case .valid(let number) = LicenceNumber.parse(respondentText) {
+        if text.lowercased() == "unknown" {
+        } else if text.hasPrefix("W-") {
+            respondent = Respondent(kind: "unlicensed", ref: text)
+        } else if case .valid(let number) = LicenceNumber.parse(text) {
             guard let agency = index.agency(licence: number.description) else { return nil }
             respondent = Respondent(kind: "agency", agency: agency)
-        } else if index.hasAgency(respondentText) {
-            respondent = Respondent(kind: "agency", agency: respondentText)
+        } else if index.hasAgency(text) {
+            respondent = Respondent(kind: "agency", agency: text)
         } else {
             return nil
         }
-        let receivedOn = received ?? today
-        guard receivedOn <= today else { throw RegistryHelpers.invalid("received", "cannot be in the future") }
-        let filing = ComplaintFiling(
-            channel: inv.field("channel")!, intakeLevel: level, filedBy: inv.field("filed_by") ?? "official",
-            province: province, commune: commune, respondentKind: respondent.kind, respondentAgency: respondent.agency,
-            respondentRef: respondent.ref, respondentNote: inv.field("respondent_note") ?? "", categories: categories,
-            destination: destination?.country, sector: destination?.sector, narrative: payload.narrative, receivedOn: receivedOn,
-            complainants: payload.complainants, evidence: payload.evidence)
-        let machineCase = ComplaintMachine.Case(state: .received, level: level, receivedOn: receivedOn,
+        let receivedOn = try intake.receivedOn(today: today)
+        let filing = intake.filing(respondent: respondent, receivedOn: receivedOn)
+        let machineCase = ComplaintMachine.Case(state: .received, level: intake.level, receivedOn: receivedOn,
                                                 respondentIsAgency: respondent.agency != nil,
-                                                openComplainants: payload.complainants.count, unpaidComplainants: 0)
+                                                openComplainants: filing.complainants.count, unpaidComplainants: 0)
         guard case .success(let plan) = ComplaintMachine.apply(.file, to: machineCase, today: today,
                                                                ComplaintMachine.Deadlines(rulebook: ctx.services.rulebook),
                                                                calendar: ctx.services.calendar) else { return nil }
+        // The database puts the case number where the reply and the audit detail say {id}.
+        let reply = intake.reply(id: "{id}", respondent: respondent, receivedOn: receivedOn, plan: plan)
         let arms = plan.arm.sorted { ($0.value, $0.key.rawValue) < ($1.value, $1.key.rawValue) }
-        var fields = [Field("id", "{id}"), Field("reference", reference), Field("state", "RECEIVED"), Field("level", level.rawValue),
-                      Field("received", receivedOn.description), Field("complainants", String(payload.complainants.count)),
-                      Field("female", String(payload.complainants.filter { $0.sex == "F" }.count))]
-        if let agency = respondent.agency { fields.append(Field("respondent_agency", agency)) }
-        for (timer, due) in arms { fields.append(Field("due_" + timer.shortName, due.description)) }
-        let reply = Reply(.created, data: .record(fields), fields: [Field("id", "{id}"), Field("reference", reference)])
         let outcome = try await ctx.services.store.fileInOneStatement(OneStatementFiling(
-            context: ctx.actor, key: key, command: inv.command, request: CommandContext.canonicalRequest(inv), reference: reference,
+            context: ctx.actor, key: key, command: inv.command, request: CommandContext.canonicalRequest(inv), reference: intake.reference,
             filing: filing, timers: arms.map { (kind: $0.key.rawValue, fires: $0.value.adding(days: 1), rule: $0.key.rule) },
-            eventDetail: "complainants=\(payload.complainants.count)",
-            auditArguments: inv.redactedWords.dropFirst().joined(separator: " "),
-            auditDetail: "{id} level=\(level.rawValue) complainants=\(payload.complainants.count)",
-            reply: ReplyCodec.encode(reply)))
+            eventDetail: intake.eventDetail, auditArguments: inv.redactedWords.dropFirst().joined(separator: " "),
+            auditDetail: intake.auditDetail(id: "{id}"), reply: ReplyCodec.encode(reply)))
         switch outcome {
         case .filed(_, let stored):
             guard let out = ReplyCodec.decode(stored) else { throw StoreError.internalError("stored reply unreadable") }

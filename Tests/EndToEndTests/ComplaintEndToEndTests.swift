@@ -342,10 +342,18 @@ struct ReplyText {
         let other = try await Self.file(d, key: "idem-key-0001", head, ["complainant sex=M age=18-24 paid=300"])
         #expect(other.final.hasPrefix("552 CONFLICT reason=idempotency_key_reused"), "\(other.text)")
         #expect(try await Self.call(d, "complaint.list")["rows"] == "1")
+        // The general path (dry run; a broker to look up) gives the same reply shape.
+        let dry = try await Self.file(d, key: "idem-key-dry-01", head + " --dry-run", ["complainant sex=F age=18-24 paid=300"])
+        #expect(dry.code == "201" && dry["due_first_action"] == first["due_first_action"] && dry.final.contains("dry_run=true"), "\(dry.text)")
+        #expect(try await Self.call(d, "complaint.list")["rows"] == "1")
+        let broker = try await Self.file(d, key: "idem-key-broker", head + " broker=998877665", ["complainant sex=M age=25-34 paid=250"])
+        #expect(broker.code == "201" && broker["due_first_action"] == first["due_first_action"], "\(broker.text)")
+        #expect((try await Self.show(d, broker["id"]!))["respondent_kind"] == "broker")
+        #expect(try await Self.call(d, "complaint.list")["rows"] == "2")
         // Bad payloads are refused with the line and lose nothing.
         let bad = try await Self.file(d, key: "idem-key-0002", head, ["complainant sex=Q"])
         #expect(bad.final.hasPrefix("553 INVALID_VALUE field=payload line=1"), "\(bad.text)")
-        #expect(try await Self.call(d, "complaint.list")["rows"] == "1")
+        #expect(try await Self.call(d, "complaint.list")["rows"] == "2")
     }
 
     /// R7: ten clients send the same filing with one key at the same moment: one case, ten equal answers.
