@@ -78,17 +78,15 @@ public final class TimerService: Service, Sendable {
         while !Task.isCancelled {
             let fired = try await store.transaction(.system) { tx -> String? in
                 guard let timer = try await tx.claimDueTimers(limit: 1).first else { return nil }
-                if timer.kind.hasPrefix("complaint.") {
-                    let outcome = try await Self.complaintEffect(of: timer, tx: tx, deadlines: deadlines, calendar: self.calendar)
-                    try await tx.markFired(timer, outcome: outcome + " by=" + Self.instance)
-                    try await tx.audit(AuditEntry(command: "timer.fire", arguments: "\(timer.kind) \(timer.subject) due=\(timer.dueAt)",
-                                                  code: 200, status: "OK", detail: "\(timer.rule) \(outcome)"))
-                    return ""
-                }
-                let outcome = try await Self.effect(of: timer, tx: tx, durations: durations, rulebook: self.rulebook)
-                try await tx.markFired(timer, outcome: outcome)
+                let complaint = timer.kind.hasPrefix("complaint.")
+                let outcome = complaint
+                    ? try await Self.complaintEffect(of: timer, tx: tx, deadlines: deadlines, calendar: self.calendar)
+                    : try await Self.effect(of: timer, tx: tx, durations: durations, rulebook: self.rulebook)
+                try await tx.markFired(timer, outcome: outcome + " by=" + Self.instance)
                 try await tx.audit(AuditEntry(command: "timer.fire", arguments: "\(timer.kind) \(timer.subject) due=\(timer.dueAt)",
                                               code: 200, status: "OK", detail: "\(timer.rule) \(outcome)"))
+                // Licence timers change what the hotline answers; complaint timers do not.
+                guard !complaint else { return "" }
                 let agency = try await tx.licence(number: timer.subject)?.agencyID
                 let change = agency.map { "agency:\($0)" } ?? "all"
                 try await tx.notifyChange(change)
