@@ -111,14 +111,24 @@ struct Bench: ParsableCommand {
         try "INSERT INTO bench_insert (payload) VALUES ('complaint');\n".write(toFile: script, atomically: true, encoding: .utf8)
         chmod(script, 0o644)
         _ = PgBench.psql(pg, "CREATE TABLE IF NOT EXISTS bench_insert (id bigserial PRIMARY KEY, payload text NOT NULL)")
+        // Second reference: pgbench calling the filing function itself (the database's share of a
+        // filing, without the daemon), with fresh keys and references per call.
+        let direct = work + "/file_complaint.sql"
+        try """
+            \\set k random(1, 2000000000)
+            SELECT outcome FROM registry.file_complaint('S-0001', 'bench', NULL, '', '', 'all', 'pgb-' || :k || '-' || :client_id, 'complaint.file', 'r' || :k, 'R-PGB' || :k || '-' || :client_id, 'L1', 'hotline', 'official', '12', NULL, 'unknown', NULL, NULL, '', ARRAY['fee_overcharge'], NULL, NULL, '', current_date, ARRAY['F'], ARRAY['25-34'], ARRAY[''], ARRAY[195]::numeric[], ARRAY[195]::numeric[], '{}'::int[], '{}'::text[], '{}'::text[], '{}'::text[], '{}'::text[], ARRAY[1], ARRAY['id_card'], '{}'::text[], '{}'::text[], '{}'::text[], ARRAY['complaint.ack', 'complaint.first_action', 'complaint.settle'], ARRAY[current_date + 3, current_date + 11, current_date + 31], ARRAY['CMP-5', 'CMP-4', 'CMP-10'], 'complainants=1', 'bench', '{id}', 'reply {id}');
+
+            """.write(toFile: direct, atomically: true, encoding: .utf8)
+        chmod(direct, 0o644)
         print("")
-        print(pad("measurement", 36) + pad("ops/s", 9) + pad("p50 µs", 8) + pad("p99 µs", 8) + pad("pgbench", 10) + "ratio (min–max)")
-        print("  pgbench: one INSERT per transaction, same cluster (synchronous_commit on)")
+        print(pad("measurement", 36) + pad("ops/s", 9) + pad("p50 µs", 8) + pad("p99 µs", 8) + pad("pgbench", 10) + pad("ratio (min–max)", 20)
+              + pad("fn only", 10) + "ratio")
+        print("  pgbench: one INSERT per transaction, same cluster (synchronous_commit on); fn only: pgbench calling registry.file_complaint")
         let request = "complaint.file channel=hotline province=12 level=L1 respondent=unknown categories=fee_overcharge --idempotency-key=bench-{n} <<\n"
             + "complainant sex=F age=25-34 paid=195 claimed=195 holds=id_card\n\n"
         for n in clients {
             _ = LoadClient.run(socket: path, request: request, clients: n, seconds: 0.5, expect: "201")
-            var ours: [LoadClient.Result] = [], ratios: [Double] = [], bases: [Double] = []
+            var ours: [LoadClient.Result] = [], ratios: [Double] = [], bases: [Double] = [], fn: [Double] = [], fnRatios: [Double] = []
             for _ in 0..<max(1, repeats) {
                 let r = LoadClient.run(socket: path, request: request, clients: n, seconds: seconds, expect: "201")
                 ours.append(r)
@@ -126,13 +136,19 @@ struct Bench: ParsableCommand {
                     bases.append(b)
                     ratios.append(r.perSecond / b)
                 }
+                if let f = PgBench.run(pg, script: direct, clients: n, seconds: Int(max(1, seconds))) {
+                    fn.append(f)
+                    fnRatios.append(r.perSecond / f)
+                }
             }
             func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
             let mid = ours.sorted { $0.perSecond < $1.perSecond }[ours.count / 2]
             print(pad("complaint.file, \(n) client\(n == 1 ? "" : "s") (vs INSERT)", 36) + pad(String(format: "%.0f", mid.perSecond), 9)
                   + pad(String(format: "%.0f", mid.percentile(0.5)), 8) + pad(String(format: "%.0f", mid.percentile(0.99)), 8)
                   + pad(bases.isEmpty ? "-" : String(format: "%.0f", median(bases)), 10)
-                  + (ratios.isEmpty ? "n/a" : String(format: "%.2f (%.2f–%.2f)", median(ratios), ratios.min()!, ratios.max()!)))
+                  + pad(ratios.isEmpty ? "n/a" : String(format: "%.2f (%.2f–%.2f)", median(ratios), ratios.min()!, ratios.max()!), 20)
+                  + pad(fn.isEmpty ? "-" : String(format: "%.0f", median(fn)), 10)
+                  + (fnRatios.isEmpty ? "n/a" : String(format: "%.2f", median(fnRatios))))
         }
     }
 
