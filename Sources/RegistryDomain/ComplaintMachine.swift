@@ -185,6 +185,7 @@ public enum ComplaintMachine {
         public var reason: String
     }
 
+    /// The plan for `event` on case `c` on `today`, or why the event is not allowed in the case's state.
     public static func apply(_ event: Event, to c: Case, today: CivilDate, _ d: Deadlines, calendar: WorkingCalendar) -> Result<Plan, Refusal> {
         var plan = Plan(state: c.state, level: c.level, rule: "CMP-4")
         func refuse(_ reason: String = "not_allowed_in_state") -> Result<Plan, Refusal> {

@@ -22,12 +22,14 @@ public final class DatabasePool: Sendable {
     /// How long requests must have been failing before the client is replaced, and how often.
     public let replaceAfter: Duration
 
+    /// `make` builds a client with the daemon's configuration (called again for each replacement).
     public init(replaceAfter: Duration = .seconds(2), make: @escaping @Sendable () -> PostgresClient) {
         self.make = make
         self.replaceAfter = replaceAfter
         state = NIOLockedValueBox(State(client: make()))
     }
 
+    /// The client requests should use now.
     public var client: PostgresClient { state.withLockedValue { $0.client } }
 
     func markFailure() {

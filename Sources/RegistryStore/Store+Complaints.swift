@@ -120,6 +120,7 @@ extension Transaction {
         return out
     }
 
+    /// Each complainant's case data and outcome, in order (no identity).
     public func complainants(of id: String) async throws -> [ComplainantRecord] {
         var out: [ComplainantRecord] = []
         for try await (n, sex, age, commune, paid, claimed, outcome, settled, instalments, repaid) in try await query("""
@@ -141,6 +142,7 @@ extension Transaction {
         return out.map { (kind: $0.0, held: $0.1, returned: $0.2) }
     }
 
+    /// Evidence items in the order filed.
     public func evidence(of id: String) async throws -> [(item: Int, kind: String, description: String, sha256: String?)] {
         var out: [(Int, String, String, String?)] = []
         for try await (item, kind, description, sha) in try await query("""
@@ -161,6 +163,7 @@ extension Transaction {
         return out
     }
 
+    /// Escalations of a case, one per level reached.
     public func escalations(of id: String) async throws -> [(level: String, from: String, on: String, rule: String, cause: String)] {
         var out: [(String, String, String, String, String)] = []
         for try await row in try await query("""
@@ -182,6 +185,7 @@ extension Transaction {
         return out.map { (kind: $0.0, due: $0.1, held: $0.2) }
     }
 
+    /// Sanction proposals raised by the case's deadlines (PEN-7).
     public func sanctionProposals(of id: String) async throws -> [(id: String, agency: String, rule: String, cause: String, state: String)] {
         var out: [(String, String, String, String, String)] = []
         for try await row in try await query("""
@@ -244,6 +248,7 @@ extension Transaction {
         try await recordComplaintEvent(c.id, event: event, state: plan.state, level: plan.level, rule: plan.rule, detail: detail)
     }
 
+    /// Appends one event to the case's history.
     public func recordComplaintEvent(_ id: String, event: String, state: ComplaintState, level: ComplaintLevel, rule: String, detail: String) async throws {
         try await query("""
             INSERT INTO registry.complaint_events (complaint_id, at, actor, event, state_after, level_after, rule, detail)
@@ -343,10 +348,12 @@ extension Transaction {
             """)
     }
 
+    /// Adds a note to the case.
     public func addComplaintNote(_ id: String, body: String) async throws {
         try await query("INSERT INTO registry.complaint_notes (complaint_id, at, actor, body) VALUES (\(id), registry.now(), \(context.actor), \(body))")
     }
 
+    /// The case's notes, oldest first.
     public func complaintNotes(of id: String) async throws -> [(at: String, actor: String, body: String)] {
         var out: [(String, String, String)] = []
         for try await row in try await query("""
