@@ -37,33 +37,10 @@ enum ComplaintCommands {
                                          msg: "filing needs --idempotency-key so that a retry never files twice"))
         }
         let intake = try Intake(inv, ctx)
-        if let fast = try await fileInOneStatement(inv, ctx, intake) { return fast }
-        let deadlines = ComplaintMachine.Deadlines(rulebook: ctx.services.rulebook)
-        let calendar = ctx.services.calendar
-        return try await ctx.mutate(inv) { tx in
-            let today = try await tx.today()
-            let receivedOn = try intake.receivedOn(today: today)
-            let respondent = try await resolveRespondent(tx, intake.respondentText, branch: inv.field("branch"), broker: inv.field("broker"))
-            let filing = intake.filing(respondent: respondent, receivedOn: receivedOn)
-            let id = try await tx.fileComplaint(filing, reference: intake.reference)
-            // The new case as filed (no read back: a filing is a handful of round trips).
-            let record = ComplaintRecord(
-                id: id, reference: intake.reference, state: .received, level: intake.level, intakeLevel: intake.level, channel: filing.channel,
-                filedBy: filing.filedBy, province: filing.province, commune: filing.commune, respondentKind: respondent.kind,
-                respondentAgency: respondent.agency, respondentRef: respondent.ref, categories: filing.categories,
-                destination: filing.destination, receivedOn: receivedOn, conciliationOn: nil, pausedKind: nil, criminalReferral: nil,
-                mergedInto: nil, overdue: [], complainants: filing.complainants.count, open: filing.complainants.count, unpaid: 0,
-                narrative: filing.narrative)
-            guard case .success(let plan) = ComplaintMachine.apply(.file, to: record.machineCase, today: today, deadlines, calendar: calendar) else {
-                throw StoreError.internalError("filing refused by the machine")
-            }
-            try await tx.applyComplaintPlan(plan, to: record, event: "file", detail: intake.eventDetail, fresh: true)
-            return MutationResult(intake.reply(id: id, respondent: respondent, receivedOn: receivedOn, plan: plan),
-                                  detail: intake.auditDetail(id: id))
-        }
+        return try await file(inv, ctx, intake)
     }
 
-    /// What a filing says, checked once, for either path.
+    /// What a filing says, checked once.
     struct Intake: Sendable {
         var payload: ComplaintPayload
         var channel: String
@@ -130,25 +107,25 @@ enum ComplaintCommands {
         }
     }
 
-    /// The common filing in one database statement (sql/0005): no dry run, a respondent the hotline
-    /// index can resolve (unknown, a watch-list id, an agency id or a licence number), no branch or
-    /// broker to look up. Nil: take the general path. Same checks, same reply, same audit entry.
-    static func fileInOneStatement(_ inv: Invocation, _ ctx: CommandContext, _ intake: Intake) async throws -> Reply? {
-        guard !inv.dryRun, let key = inv.idempotencyKey, inv.field("branch") == nil, inv.field("broker") == nil,
-              let index = ctx.services.verifyIndex, let today = index.today else { return nil }
-        let text = intake.respondentText
-        var respondent = Respondent(kind: "unknown")
-        if text.lowercased() == "unknown" {
-        } else if text.hasPrefix("W-") {
-            respondent = Respondent(kind: "unlicensed", ref: text)
-        } else if case .valid(let number) = LicenceNumber.parse(text) {
-            guard let agency = index.agency(licence: number.description) else { return nil }
-            respondent = Respondent(kind: "agency", agency: agency)
-        } else if index.hasAgency(text) {
-            respondent = Respondent(kind: "agency", agency: text)
-        } else {
-            return nil
+    /// Files through `registry.file_complaint` (sql/0005): scope, idempotency claim, case, people,
+    /// deadlines, event, audit entry and stored reply in one statement and one commit; a dry run runs it
+    /// in a transaction that is rolled back. Today and the respondent come from the hotline index when it
+    /// can tell (the common case: no database round trip before the filing), else from the database.
+    static func file(_ inv: Invocation, _ ctx: CommandContext, _ intake: Intake) async throws -> Reply {
+        guard let key = inv.idempotencyKey else { throw StoreError.internalError("filing without a key") }
+        let index = ctx.services.verifyIndex
+        let looksUp = inv.field("branch") != nil || inv.field("broker") != nil
+        var today = index?.today
+        var respondent = looksUp ? nil : index.flatMap { indexedRespondent(intake.respondentText, $0) }
+        if today == nil || respondent == nil {
+            let text = intake.respondentText
+            let (day, found) = try await ctx.read { tx in
+                (try await tx.today(), try await resolveRespondent(tx, text, branch: inv.field("branch"), broker: inv.field("broker")))
+            }
+            today = day
+            respondent = found
         }
+        guard let today, let respondent else { throw StoreError.internalError("no day or respondent") }
         let receivedOn = try intake.receivedOn(today: today)
         let filing = intake.filing(respondent: respondent, receivedOn: receivedOn)
         let machineCase = ComplaintMachine.Case(state: .received, level: intake.level, receivedOn: receivedOn,
@@ -156,27 +133,46 @@ enum ComplaintCommands {
                                                 openComplainants: filing.complainants.count, unpaidComplainants: 0)
         guard case .success(let plan) = ComplaintMachine.apply(.file, to: machineCase, today: today,
                                                                ComplaintMachine.Deadlines(rulebook: ctx.services.rulebook),
-                                                               calendar: ctx.services.calendar) else { return nil }
+                                                               calendar: ctx.services.calendar) else {
+            throw StoreError.internalError("filing refused by the machine")
+        }
         // The database puts the case number where the reply and the audit detail say {id}.
         let reply = intake.reply(id: "{id}", respondent: respondent, receivedOn: receivedOn, plan: plan)
         let arms = plan.arm.sorted { ($0.value, $0.key.rawValue) < ($1.value, $1.key.rawValue) }
-        let outcome = try await ctx.services.store.fileInOneStatement(OneStatementFiling(
+        let call = OneStatementFiling(
             context: ctx.actor, key: key, command: inv.command, request: CommandContext.canonicalRequest(inv), reference: intake.reference,
             filing: filing, timers: arms.map { (kind: $0.key.rawValue, fires: $0.value.adding(days: 1), rule: $0.key.rule) },
             eventDetail: intake.eventDetail, auditArguments: inv.redactedWords.dropFirst().joined(separator: " "),
-            auditDetail: intake.auditDetail(id: "{id}"), reply: ReplyCodec.encode(reply)))
+            auditDetail: intake.auditDetail(id: "{id}"), reply: ReplyCodec.encode(reply))
+        let outcome = inv.dryRun
+            ? try await ctx.services.store.transaction(ctx.actor, dryRun: true) { tx in try await tx.fileInOneStatement(call) }
+            : try await ctx.services.store.fileInOneStatement(call)
+        var out: Reply
         switch outcome {
         case .filed(_, let stored):
-            guard let out = ReplyCodec.decode(stored) else { throw StoreError.internalError("stored reply unreadable") }
-            return out
+            guard let decoded = ReplyCodec.decode(stored) else { throw StoreError.internalError("stored reply unreadable") }
+            out = decoded
         case .replay(let stored):
-            guard var out = ReplyCodec.decode(stored) else { throw StoreError.internalError("stored reply unreadable") }
+            guard let decoded = ReplyCodec.decode(stored) else { throw StoreError.internalError("stored reply unreadable") }
+            out = decoded
             out.fields.append(Field("replayed", "true"))
-            return out
         case .conflict:
             throw ReplyError(Reply.final(.conflict, Field("reason", "idempotency_key_reused"),
                                          msg: "this idempotency key was used for a different request"))
         }
+        if inv.dryRun { out.fields.insert(Field("dry_run", "true"), at: 0) }
+        return out
+    }
+
+    /// The respondent as the hotline index knows it: `unknown`, a watch-list id, a licence number or an
+    /// agency id. Nil when the index cannot tell (the database decides then, and may say not found).
+    static func indexedRespondent(_ text: String, _ index: VerifyIndex) -> Respondent? {
+        if text.lowercased() == "unknown" { return Respondent(kind: "unknown") }
+        if text.hasPrefix("W-") { return Respondent(kind: "unlicensed", ref: text) }
+        if case .valid(let number) = LicenceNumber.parse(text) {
+            return index.agency(licence: number.description).map { Respondent(kind: "agency", agency: $0) }
+        }
+        return index.hasAgency(text) ? Respondent(kind: "agency", agency: text) : nil
     }
 
     /// Where the case is handled: explicit, or the caller's own commune or province. Filing outside the

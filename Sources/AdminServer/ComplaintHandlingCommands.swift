@@ -17,6 +17,12 @@ enum ComplaintHandlingCommands {
                     capability: Capability.complaintHandle.rawValue, flags: reason ? [.mutating, .needsReason] : [.mutating], shape: .record)
     }
 
+    /// The case, locked for this transaction; 550 when it does not exist or is out of the caller's scope.
+    static func locked(_ tx: Transaction, _ id: String) async throws -> ComplaintRecord {
+        guard let c = try await tx.complaint(id, lock: true) else { throw RegistryHelpers.notFound("complaint", id) }
+        return c
+    }
+
     /// Locks the case, lets `effect` record its per-complainant part, runs the machine and applies the plan.
     static func transition(_ inv: Invocation, _ ctx: CommandContext, detail: String = "",
                            effect: (@Sendable (Transaction, ComplaintRecord) async throws -> String)? = nil,
@@ -25,7 +31,7 @@ enum ComplaintHandlingCommands {
         let deadlines = ComplaintMachine.Deadlines(rulebook: ctx.services.rulebook)
         let calendar = ctx.services.calendar
         return try await ctx.mutate(inv) { tx in
-            guard var c = try await tx.complaint(id, lock: true) else { throw RegistryHelpers.notFound("complaint", id) }
+            var c = try await locked(tx, id)
             if let merged = c.mergedInto {
                 throw ReplyError(Reply.final(.invalidState, Field("state", "MERGED"), Field("merged_into", merged), msg: "handle the case it was merged into"))
             }
@@ -215,8 +221,7 @@ enum ComplaintHandlingCommands {
         let duplicate = inv.positionals[0], keep = inv.field("into")!
         guard duplicate != keep else { throw RegistryHelpers.invalid("into", "a case cannot be merged into itself") }
         return try await ctx.mutate(inv) { tx in
-            guard let d = try await tx.complaint(duplicate, lock: true) else { throw RegistryHelpers.notFound("complaint", duplicate) }
-            guard let k = try await tx.complaint(keep, lock: true) else { throw RegistryHelpers.notFound("complaint", keep) }
+            let d = try await locked(tx, duplicate), k = try await locked(tx, keep)
             guard d.mergedInto == nil, k.mergedInto == nil else { throw ReplyError(Reply.final(.invalidState, Field("state", "MERGED"))) }
             try await tx.mergeComplaint(duplicate, into: keep)
             try await tx.recordComplaintEvent(duplicate, event: "merge", state: .closed, level: d.level, rule: "CMP-2", detail: "into=\(keep)")
@@ -235,7 +240,7 @@ enum ComplaintHandlingCommands {
         let commune = inv.field("commune").map { NameKey.digits($0) }
         if let c = commune, c.count != 6 || !c.hasPrefix(province) { throw RegistryHelpers.invalid("commune", "a 6-digit commune code in province \(province)") }
         return try await ctx.mutate(inv) { tx in
-            guard let c = try await tx.complaint(id, lock: true) else { throw RegistryHelpers.notFound("complaint", id) }
+            let c = try await locked(tx, id)
             try await tx.transferComplaint(id, province: province, commune: commune)
             try await tx.recordComplaintEvent(id, event: "transfer", state: c.state, level: c.level, rule: "CMP-2",
                                               detail: "from=\(c.commune ?? c.province) to=\(commune ?? province)")
@@ -255,7 +260,7 @@ enum ComplaintHandlingCommands {
             throw ReplyError(Reply.final(.badArguments, Field("arg", "text"), msg: "the note's text is missing"))
         }
         return try await ctx.mutate(inv) { tx in
-            guard let c = try await tx.complaint(id, lock: true) else { throw RegistryHelpers.notFound("complaint", id) }
+            let c = try await locked(tx, id)
             try await tx.addComplaintNote(id, body: body)
             try await tx.recordComplaintEvent(id, event: "note", state: c.state, level: c.level, rule: "CMP-12", detail: "")
             return MutationResult(Reply(.ok, fields: [Field("id", id)]), detail: id)
@@ -268,7 +273,7 @@ enum ComplaintHandlingCommands {
     )) { inv, ctx in
         let id = inv.positionals[0], kind = inv.field("kind")!
         return try await ctx.mutate(inv) { tx in
-            guard let c = try await tx.complaint(id, lock: true) else { throw RegistryHelpers.notFound("complaint", id) }
+            let c = try await locked(tx, id)
             guard !c.state.isTerminal, c.pausedKind == nil else {
                 throw ReplyError(Reply.final(.invalidState, Field("state", c.pausedKind ?? c.state.rawValue), msg: "not an open, running case"))
             }
@@ -282,7 +287,7 @@ enum ComplaintHandlingCommands {
     static let resume = Command(spec("complaint.resume", "release the deadlines, each extended by the time paused")) { inv, ctx in
         let id = inv.positionals[0]
         return try await ctx.mutate(inv) { tx in
-            guard let c = try await tx.complaint(id, lock: true) else { throw RegistryHelpers.notFound("complaint", id) }
+            let c = try await locked(tx, id)
             guard let kind = c.pausedKind else { throw ReplyError(Reply.final(.invalidState, Field("state", c.state.rawValue), msg: "not paused")) }
             let (days, extended) = try await tx.resumeComplaint(id)
             let shown = String(format: "%.1f", days)

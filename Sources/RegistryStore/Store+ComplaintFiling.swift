@@ -41,22 +41,22 @@ public struct OneStatementFiling: Sendable {
     }
 }
 
-extension Store {
-    /// Files in one round trip and one commit.
-    public func fileInOneStatement(_ f: OneStatementFiling) async throws -> OneStatementFiling.Outcome {
-        let c = f.filing.complainants
+extension OneStatementFiling {
+    /// The call of `registry.file_complaint` with every value bound.
+    var query: PostgresQuery {
+        let c = filing.complainants
         let identities = c.enumerated().compactMap { n, p in p.identity.map { (n + 1, $0) } }
         var docN: [Int] = [], docKind: [String] = []
         for (n, p) in c.enumerated() { for kind in p.documentsHeld { docN.append(n + 1); docKind.append(kind) } }
-        let e = f.filing.evidence
-        let ctx = f.context
+        let e = filing.evidence
+        let ctx = context
         let uid = ctx.peerUID.map { Int32($0) }
-        let fl = f.filing
-        let query: PostgresQuery = """
+        let fl = filing
+        return """
             SELECT outcome, case_id, reply FROM registry.file_complaint(
                 \(ctx.actor), \(ctx.listener), \(uid), \(ctx.provinces.joined(separator: ",")), \(ctx.communes.joined(separator: ",")), \(ctx.scope),
-                \(f.key), \(f.command), \(f.request),
-                \(f.reference), \(fl.intakeLevel.rawValue), \(fl.channel), \(fl.filedBy), \(fl.province), \(fl.commune),
+                \(key), \(command), \(request),
+                \(reference), \(fl.intakeLevel.rawValue), \(fl.channel), \(fl.filedBy), \(fl.province), \(fl.commune),
                 \(fl.respondentKind), \(fl.respondentAgency), \(fl.respondentRef), \(fl.respondentNote),
                 \(fl.categories)::text[], \(fl.destination), \(fl.sector), \(fl.narrative), \(fl.receivedOn.description)::date,
                 \(c.map(\.sex))::text[], \(c.map(\.ageBand))::text[], \(c.map { $0.homeCommune ?? "" })::text[],
@@ -65,18 +65,33 @@ extension Store {
                 \(identities.map(\.1.phone))::text[], \(identities.map(\.1.address))::text[],
                 \(docN)::int[], \(docKind)::text[],
                 \(e.map(\.kind))::text[], \(e.map(\.description))::text[], \(e.map { $0.sha256 ?? "" })::text[],
-                \(f.timers.map(\.kind))::text[], \(f.timers.map { $0.fires.description })::date[], \(f.timers.map(\.rule))::text[],
-                \(f.eventDetail), \(f.auditArguments), \(f.auditDetail), \(f.reply))
+                \(timers.map(\.kind))::text[], \(timers.map { $0.fires.description })::date[], \(timers.map(\.rule))::text[],
+                \(eventDetail), \(auditArguments), \(auditDetail), \(reply))
             """
-        return try await autocommit { conn in
-            for try await (outcome, id, reply) in try await conn.query(query, logger: self.logger).decode((String, String?, String?).self) {
-                switch outcome {
-                case "filed": return .filed(id: id ?? "", reply: reply ?? "")
-                case "replay": return .replay(reply: reply ?? "")
-                default: return .conflict
-                }
+    }
+
+    static func outcome(_ rows: PostgresRowSequence) async throws -> Outcome {
+        for try await (outcome, id, reply) in rows.decode((String, String?, String?).self) {
+            switch outcome {
+            case "filed": return .filed(id: id ?? "", reply: reply ?? "")
+            case "replay": return .replay(reply: reply ?? "")
+            default: return .conflict
             }
-            throw StoreError.internalError("file_complaint returned nothing")
         }
+        throw StoreError.internalError("file_complaint returned nothing")
+    }
+}
+
+extension Store {
+    /// Files in one round trip and one commit.
+    public func fileInOneStatement(_ f: OneStatementFiling) async throws -> OneStatementFiling.Outcome {
+        try await autocommit { conn in try await OneStatementFiling.outcome(try await conn.query(f.query, logger: self.logger)) }
+    }
+}
+
+extension Transaction {
+    /// The same filing inside a transaction (a dry run rolls it back).
+    public func fileInOneStatement(_ f: OneStatementFiling) async throws -> OneStatementFiling.Outcome {
+        try await OneStatementFiling.outcome(try await query(f.query))
     }
 }

@@ -5,64 +5,6 @@ import RegistryDomain
 /// Complaint cases (Prakas 249). Every query runs under the caller's row-level-security scope; the
 /// identity table is written here but read only through `registry.read_identities`.
 extension Transaction {
-    // MARK: - Filing
-
-    /// Inserts a case with its complainants, identities, documents held and evidence; returns its id.
-    /// Complainants go in as arrays in one statement each: a group of 201 is still a handful of round
-    /// trips.
-    public func fileComplaint(_ f: ComplaintFiling, reference: String) async throws -> String {
-        var id = ""
-        for try await inserted in try await query("""
-            INSERT INTO registry.complaints (id, reference, state, level, intake_level, channel, filed_by, province, commune,
-                respondent_kind, respondent_agency, respondent_ref, respondent_note, categories, destination, sector, narrative,
-                received_on, filed_at, created_by, updated_at)
-            VALUES ('CMP-' || \(f.receivedOn.year) || '-' || lpad(nextval('registry.complaint_seq')::text, 6, '0'), \(reference),
-                'RECEIVED', \(f.intakeLevel.rawValue), \(f.intakeLevel.rawValue), \(f.channel), \(f.filedBy),
-                \(f.province), \(f.commune), \(f.respondentKind), \(f.respondentAgency), \(f.respondentRef), \(f.respondentNote),
-                \(f.categories), \(f.destination), \(f.sector), \(f.narrative), \(f.receivedOn.description)::date, registry.now(),
-                \(context.actor), registry.now())
-            RETURNING id
-            """).decode(String.self) { id = inserted }
-        let c = f.complainants
-        let ns = Array(1...c.count)
-        try await query("""
-            INSERT INTO registry.complainants (complaint_id, n, sex, age_band, home_commune, paid_usd, claimed_usd)
-            SELECT \(id), n, sex, age, nullif(commune, ''), paid, claimed
-            FROM unnest(\(ns)::int[], \(c.map(\.sex))::text[], \(c.map(\.ageBand))::text[],
-                        \(c.map { $0.homeCommune ?? "" })::text[], \(c.map(\.paidUSD))::numeric[], \(c.map(\.claimedUSD))::numeric[])
-                AS x(n, sex, age, commune, paid, claimed)
-            """)
-        let withIdentity = zip(ns, c).filter { $0.1.identity != nil }
-        if !withIdentity.isEmpty {
-            let ids = withIdentity.map { $0.1.identity! }
-            try await query("""
-                INSERT INTO registry.complainant_identities (complaint_id, n, full_name, id_card, phone, address)
-                SELECT \(id), * FROM unnest(\(withIdentity.map(\.0))::int[], \(ids.map(\.fullName))::text[], \(ids.map(\.idCard))::text[],
-                                            \(ids.map(\.phone))::text[], \(ids.map(\.address))::text[])
-                """)
-        }
-        var docN: [Int] = [], docKind: [String] = []
-        for (n, person) in zip(ns, c) {
-            for kind in person.documentsHeld { docN.append(n); docKind.append(kind) }
-        }
-        if !docN.isEmpty {
-            try await query("""
-                INSERT INTO registry.complaint_documents (complaint_id, n, kind)
-                SELECT \(id), * FROM unnest(\(docN)::int[], \(docKind)::text[])
-                """)
-        }
-        if !f.evidence.isEmpty {
-            let e = f.evidence
-            try await query("""
-                INSERT INTO registry.complaint_evidence (complaint_id, item, kind, description, sha256)
-                SELECT \(id), item, kind, description, nullif(sha, '')
-                FROM unnest(\(Array(1...e.count))::int[], \(e.map(\.kind))::text[], \(e.map(\.description))::text[],
-                            \(e.map { $0.sha256 ?? "" })::text[]) AS x(item, kind, description, sha)
-                """)
-        }
-        return id
-    }
-
     // MARK: - Reading a case
 
     static let complaintColumns = """
@@ -198,8 +140,7 @@ extension Transaction {
 
     /// Applies a machine plan: state and level, timers, escalation (unique per case and level),
     /// sanction proposal, overdue flag and the event row, all in this transaction.
-    public func applyComplaintPlan(_ plan: ComplaintMachine.Plan, to c: ComplaintRecord, event: String, detail: String,
-                                   fresh: Bool = false) async throws {
+    public func applyComplaintPlan(_ plan: ComplaintMachine.Plan, to c: ComplaintRecord, event: String, detail: String) async throws {
         var overdue = c.overdue
         if let missed = plan.overdue, !overdue.contains(missed.shortName) { overdue.append(missed.shortName) }
         if plan.state != c.state || plan.level != c.level || overdue != c.overdue {
@@ -214,7 +155,7 @@ extension Transaction {
         }
         // Cancel what the plan stops and what it re-arms (one live timer per kind and case), then arm.
         let stop = plan.cancelAll ? nil : Array(plan.cancel.union(plan.arm.keys).map(\.rawValue)).sorted()
-        if !fresh, plan.cancelAll || !(stop ?? []).isEmpty {
+        if plan.cancelAll || !(stop ?? []).isEmpty {
             try await query("""
                 UPDATE registry.timers SET cancelled_at = registry.now(), outcome = 'cancelled'
                 WHERE subject = \(c.id) AND kind LIKE 'complaint.%' AND fired_at IS NULL AND cancelled_at IS NULL
@@ -267,12 +208,7 @@ extension Transaction {
                    instalments = \(instalments)
             WHERE complaint_id = \(id) AND n = ANY (\(numbers)::int[]) RETURNING n
             """).decode(Int32.self) { _ = n; changed += 1 }
-        if outcome == .documentsReturned || outcome.owesMoney {
-            try await query("""
-                UPDATE registry.complaint_documents SET returned_on = registry.today()
-                WHERE complaint_id = \(id) AND n = ANY (\(numbers)::int[]) AND returned_on IS NULL AND \(outcome == .documentsReturned)
-                """)
-        }
+        if outcome == .documentsReturned { _ = try await returnDocuments(id, numbers: numbers) }
         return changed
     }
 
