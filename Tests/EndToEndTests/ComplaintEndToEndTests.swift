@@ -342,7 +342,7 @@ struct ReplyText {
         let other = try await Self.file(d, key: "idem-key-0001", head, ["complainant sex=M age=18-24 paid=300"])
         #expect(other.final.hasPrefix("552 CONFLICT reason=idempotency_key_reused"), "\(other.text)")
         #expect(try await Self.call(d, "complaint.list")["rows"] == "1")
-        // The general path (dry run; a broker to look up) gives the same reply shape.
+        // A dry run (rolled back) and a broker looked up in the database give the same reply shape.
         let dry = try await Self.file(d, key: "idem-key-dry-01", head + " --dry-run", ["complainant sex=F age=18-24 paid=300"])
         #expect(dry.code == "201" && dry["due_first_action"] == first["due_first_action"] && dry.final.contains("dry_run=true"), "\(dry.text)")
         #expect(try await Self.call(d, "complaint.list")["rows"] == "1")
