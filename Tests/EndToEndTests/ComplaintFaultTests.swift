@@ -103,6 +103,36 @@ import Glibc
         #expect(twice == "0")
     }
 
+    /// T4b: due timers are claimed among very many live ones whatever plan PostgreSQL picks. With index
+    /// scans off (as stale statistics can make it choose), the subject lock was once tried on every
+    /// live timer before the due test: 40,000 live timers exhausted the lock table ("out of shared
+    /// memory") and nothing fired. Only due candidates are locked now.
+    @Test func dueTimersFireAmongManyLiveOnes() async throws {
+        let d = try await ComplaintEndToEndTests.daemon()
+        defer { d.tearDown() }
+        let replies = try await Self.fileMany(d, prefix: "t4b", count: 5, head: "channel=hotline commune=140306 respondent=unknown categories=other")
+        #expect(replies.count == 5 && replies.allSatisfy { $0.hasPrefix("201") })
+        #expect(d.stop() == 0)
+        let db = d.database!
+        try TestCluster.shared.psql("""
+            INSERT INTO registry.timers (kind, subject, due_at, rule)
+            SELECT 'complaint.settle', 'CMP-IDLE-' || g, now() + interval '400 days', 'CMP-10' FROM generate_series(1, 40000) g
+            """, database: db)
+        try TestCluster.shared.psql("ALTER ROLE registry_app IN DATABASE \"\(db)\" SET enable_indexscan = off", database: db)
+        try TestCluster.shared.psql("ALTER ROLE registry_app IN DATABASE \"\(db)\" SET enable_bitmapscan = off", database: db)
+        try TestCluster.shared.psql("UPDATE registry.clock SET offset_seconds = offset_seconds + 6 * 86400", database: db)
+        try await offPool { try d.start() }
+        let started = Date()
+        var escalated = ""
+        while Date().timeIntervalSince(started) < 30 {
+            escalated = try TestCluster.shared.psql("SELECT count(*) FROM registry.complaint_escalations", database: db)
+            if escalated == "5" { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(escalated == "5", "\(escalated) escalations after \(Date().timeIntervalSince(started)) s")
+        #expect(!d.log.contains("out of shared memory"))
+    }
+
     /// R3: the daemon is SIGKILLed at random moments during 100 filings; the client retries each with its
     /// idempotency key until it gets an answer. No filing lost, none duplicated, every retry the same case.
     @Test func killedDuringFilingsLosesNothing() async throws {
