@@ -107,9 +107,9 @@ enum ComplaintCommands {
         }
     }
 
-    /// Files through `registry.file_complaint` (sql/0005): scope, idempotency claim, case, people,
-    /// deadlines, event, audit entry and stored reply in one statement and one commit; a dry run runs it
-    /// in a transaction that is rolled back. Today and the respondent come from the hotline index when it
+    /// Files through `registry.file_complaints` (sql/0007): scope, idempotency claim, case, people,
+    /// deadlines, event, audit entry and stored reply in one statement, sharing its commit with the
+    /// filings that arrive at the same time; a dry run runs it alone in a transaction that is rolled back. Today and the respondent come from the hotline index when it
     /// can tell (the common case: no database round trip before the filing), else from the database.
     static func file(_ inv: Invocation, _ ctx: CommandContext, _ intake: Intake) async throws -> Reply {
         guard let key = inv.idempotencyKey else { throw StoreError.internalError("filing without a key") }
@@ -139,14 +139,14 @@ enum ComplaintCommands {
         // The database puts the case number where the reply and the audit detail say {id}.
         let reply = intake.reply(id: "{id}", respondent: respondent, receivedOn: receivedOn, plan: plan)
         let arms = plan.arm.sorted { ($0.value, $0.key.rawValue) < ($1.value, $1.key.rawValue) }
-        let call = OneStatementFiling(
+        let call = FilingRequest(
             context: ctx.actor, key: key, command: inv.command, request: CommandContext.canonicalRequest(inv), reference: intake.reference,
             filing: filing, timers: arms.map { (kind: $0.key.rawValue, fires: $0.value.adding(days: 1), rule: $0.key.rule) },
             eventDetail: intake.eventDetail, auditArguments: inv.redactedWords.dropFirst().joined(separator: " "),
             auditDetail: intake.auditDetail(id: "{id}"), reply: ReplyCodec.encode(reply))
         let outcome = inv.dryRun
-            ? try await ctx.services.store.transaction(ctx.actor, dryRun: true) { tx in try await tx.fileInOneStatement(call) }
-            : try await ctx.services.store.fileInOneStatement(call)
+            ? try await ctx.services.store.transaction(ctx.actor, dryRun: true) { tx in try await tx.file(call) }
+            : try await ctx.services.store.file(call)
         var out: Reply
         switch outcome {
         case .filed(_, let stored):

@@ -1,8 +1,10 @@
+import Foundation
 import PostgresNIO
 import RegistryDomain
 
-/// A complaint filing done whole by `registry.file_complaint` (sql/0005) in one statement.
-public struct OneStatementFiling: Sendable {
+/// One complaint filing, everything computed that the database needs: written whole by
+/// `registry.file_complaints` (sql/0007), alone or in a batch with filings that arrived at the same time.
+public struct FilingRequest: Sendable {
     public var context: ActorContext
     public var key: String
     public var command: String
@@ -39,59 +41,124 @@ public struct OneStatementFiling: Sendable {
         case replay(reply: String)
         case conflict
     }
+
+    /// Filings share a batch only when row-level scope is the same for all of them (it is set once
+    /// per transaction).
+    var scopeKey: ScopeKey { ScopeKey(scope: context.scope, provinces: context.provinces, communes: context.communes) }
+
+    struct ScopeKey: Hashable {
+        var scope: String
+        var provinces: [String]
+        var communes: [String]
+    }
+
+    /// Same caller, same key: never two in one batch (the second waits and replays).
+    var claim: [String] { [context.actor, key] }
 }
 
-extension OneStatementFiling {
-    /// The call of `registry.file_complaint` with every value bound.
-    var query: PostgresQuery {
-        let c = filing.complainants
-        let identities = c.enumerated().compactMap { n, p in p.identity.map { (n + 1, $0) } }
-        var docN: [Int] = [], docKind: [String] = []
-        for (n, p) in c.enumerated() { for kind in p.documentsHeld { docN.append(n + 1); docKind.append(kind) } }
-        let e = filing.evidence
-        let ctx = context
-        let uid = ctx.peerUID.map { Int32($0) }
-        let fl = filing
+extension FilingRequest {
+    /// The JSON object `registry.file_complaints` reads for one filing.
+    struct Document: Encodable {
+        struct Complainant: Encodable {
+            var sex: String
+            var age: String
+            var commune: String?
+            var paid: String
+            var claimed: String
+            var holds: [String]
+            var identity: Identity?
+        }
+        struct Identity: Encodable {
+            var name: String
+            var id_card: String
+            var phone: String
+            var address: String
+        }
+        struct Evidence: Encodable {
+            var kind: String
+            var description: String
+            var sha256: String?
+        }
+        struct Timer: Encodable {
+            var kind: String
+            var fires: String
+            var rule: String
+        }
+        var actor: String
+        var listener: String
+        var peer_uid: Int?
+        var key: String
+        var command: String
+        var request: String
+        var reference: String
+        var level: String
+        var channel: String
+        var filed_by: String
+        var province: String
+        var commune: String?
+        var respondent_kind: String
+        var respondent_agency: String?
+        var respondent_ref: String?
+        var respondent_note: String
+        var categories: [String]
+        var destination: String?
+        var sector: String?
+        var narrative: String
+        var received: String
+        var complainants: [Complainant]
+        var evidence: [Evidence]
+        var timers: [Timer]
+        var event_detail: String
+        var audit_arguments: String
+        var audit_detail: String
+        var reply: String
+    }
+
+    var document: Document {
+        let f = filing
+        return Document(
+            actor: context.actor, listener: context.listener, peer_uid: context.peerUID, key: key, command: command,
+            request: request, reference: reference, level: f.intakeLevel.rawValue, channel: f.channel, filed_by: f.filedBy,
+            province: f.province, commune: f.commune, respondent_kind: f.respondentKind, respondent_agency: f.respondentAgency,
+            respondent_ref: f.respondentRef, respondent_note: f.respondentNote, categories: f.categories,
+            destination: f.destination, sector: f.sector, narrative: f.narrative, received: f.receivedOn.description,
+            complainants: f.complainants.map { c in
+                Document.Complainant(
+                    sex: c.sex, age: c.ageBand, commune: c.homeCommune, paid: c.paidUSD, claimed: c.claimedUSD, holds: c.documentsHeld,
+                    identity: c.identity.map { Document.Identity(name: $0.fullName, id_card: $0.idCard, phone: $0.phone, address: $0.address) })
+            },
+            evidence: f.evidence.map { Document.Evidence(kind: $0.kind, description: $0.description, sha256: $0.sha256) },
+            timers: timers.map { Document.Timer(kind: $0.kind, fires: $0.fires.description, rule: $0.rule) },
+            event_detail: eventDetail, audit_arguments: auditArguments, audit_detail: auditDetail, reply: reply)
+    }
+
+    /// The call of `registry.file_complaints` for filings that share one scope.
+    static func query(_ batch: [FilingRequest]) throws -> PostgresQuery {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let json = String(decoding: try encoder.encode(batch.map(\.document)), as: UTF8.self)
+        let scope = batch[0].context
         return """
-            SELECT outcome, case_id, reply FROM registry.file_complaint(
-                \(ctx.actor), \(ctx.listener), \(uid), \(ctx.provinces.joined(separator: ",")), \(ctx.communes.joined(separator: ",")), \(ctx.scope),
-                \(key), \(command), \(request),
-                \(reference), \(fl.intakeLevel.rawValue), \(fl.channel), \(fl.filedBy), \(fl.province), \(fl.commune),
-                \(fl.respondentKind), \(fl.respondentAgency), \(fl.respondentRef), \(fl.respondentNote),
-                \(fl.categories)::text[], \(fl.destination), \(fl.sector), \(fl.narrative), \(fl.receivedOn.description)::date,
-                \(c.map(\.sex))::text[], \(c.map(\.ageBand))::text[], \(c.map { $0.homeCommune ?? "" })::text[],
-                \(c.map(\.paidUSD))::numeric[], \(c.map(\.claimedUSD))::numeric[],
-                \(identities.map(\.0))::int[], \(identities.map(\.1.fullName))::text[], \(identities.map(\.1.idCard))::text[],
-                \(identities.map(\.1.phone))::text[], \(identities.map(\.1.address))::text[],
-                \(docN)::int[], \(docKind)::text[],
-                \(e.map(\.kind))::text[], \(e.map(\.description))::text[], \(e.map { $0.sha256 ?? "" })::text[],
-                \(timers.map(\.kind))::text[], \(timers.map { $0.fires.description })::date[], \(timers.map(\.rule))::text[],
-                \(eventDetail), \(auditArguments), \(auditDetail), \(reply))
+            SELECT n, outcome, case_id, reply FROM registry.file_complaints(
+                \(scope.scope), \(scope.provinces.joined(separator: ",")), \(scope.communes.joined(separator: ",")), \(json)::jsonb)
             """
     }
 
-    static func outcome(_ rows: PostgresRowSequence) async throws -> Outcome {
-        for try await (outcome, id, reply) in rows.decode((String, String?, String?).self) {
+    /// One outcome per filing, in the batch's order.
+    static func outcomes(_ rows: PostgresRowSequence, count: Int) async throws -> [Outcome] {
+        var out = [Outcome?](repeating: nil, count: count)
+        for try await (n, outcome, id, reply) in rows.decode((Int32, String, String?, String?).self) {
+            let i = Int(n) - 1
+            guard out.indices.contains(i) else { continue }
             switch outcome {
-            case "filed": return .filed(id: id ?? "", reply: reply ?? "")
-            case "replay": return .replay(reply: reply ?? "")
-            default: return .conflict
+            case "filed": out[i] = .filed(id: id ?? "", reply: reply ?? "")
+            case "replay": out[i] = .replay(reply: reply ?? "")
+            default: out[i] = .conflict
             }
         }
-        throw StoreError.internalError("file_complaint returned nothing")
-    }
-}
-
-extension Store {
-    /// Files in one round trip and one commit.
-    public func fileInOneStatement(_ f: OneStatementFiling) async throws -> OneStatementFiling.Outcome {
-        try await autocommit { conn in try await OneStatementFiling.outcome(try await conn.query(f.query, logger: self.logger)) }
-    }
-}
-
-extension Transaction {
-    /// The same filing inside a transaction (a dry run rolls it back).
-    public func fileInOneStatement(_ f: OneStatementFiling) async throws -> OneStatementFiling.Outcome {
-        try await OneStatementFiling.outcome(try await query(f.query))
+        return try out.map { o in
+            guard let o else { throw StoreError.internalError("file_complaints returned no outcome for a filing") }
+            return o
+        }
     }
 }

@@ -7,6 +7,8 @@ public final class Store: Sendable {
     private let fixed: PostgresClient?
     private let pool: DatabasePool?
     public let logger: Logger
+    /// Concurrent complaint filings share statements and a commit (see `FilingBatcher`).
+    let filingBatcher = FilingBatcher()
 
     /// The current client (the pool's may be replaced during an outage).
     public var client: PostgresClient { pool?.client ?? fixed! }

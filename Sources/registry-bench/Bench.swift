@@ -113,17 +113,17 @@ struct Bench: ParsableCommand {
         _ = PgBench.psql(pg, "CREATE TABLE IF NOT EXISTS bench_insert (id bigserial PRIMARY KEY, payload text NOT NULL)")
         // Second reference: pgbench calling the filing function itself (the database's share of a
         // filing, without the daemon), with fresh keys and references per call.
-        let direct = work + "/file_complaint.sql"
+        let direct = work + "/file_complaints.sql"
         try """
             \\set k random(1, 2000000000)
-            SELECT outcome FROM registry.file_complaint('S-0001', 'bench', NULL, '', '', 'all', 'pgb-' || :k || '-' || :client_id, 'complaint.file', 'r' || :k, 'R-PGB' || :k || '-' || :client_id, 'L1', 'hotline', 'official', '12', NULL, 'unknown', NULL, NULL, '', ARRAY['fee_overcharge'], NULL, NULL, '', current_date, ARRAY['F'], ARRAY['25-34'], ARRAY[''], ARRAY[195]::numeric[], ARRAY[195]::numeric[], '{}'::int[], '{}'::text[], '{}'::text[], '{}'::text[], '{}'::text[], ARRAY[1], ARRAY['id_card'], '{}'::text[], '{}'::text[], '{}'::text[], ARRAY['complaint.ack', 'complaint.first_action', 'complaint.settle'], ARRAY[current_date + 3, current_date + 11, current_date + 31], ARRAY['CMP-5', 'CMP-4', 'CMP-10'], 'complainants=1', 'bench', '{id}', 'reply {id}');
+            SELECT count(*) FROM registry.file_complaints('all', '', '', jsonb_build_array(jsonb_build_object('actor', 'S-0001', 'listener', 'bench', 'key', 'pgb-' || :k || '-' || :client_id, 'command', 'complaint.file', 'request', 'r' || :k, 'reference', 'R-PGB' || :k || '-' || :client_id, 'level', 'L1', 'channel', 'hotline', 'filed_by', 'official', 'province', '12', 'respondent_kind', 'unknown', 'respondent_note', '', 'categories', jsonb_build_array('fee_overcharge'), 'narrative', '', 'received', current_date, 'complainants', jsonb_build_array(jsonb_build_object('sex', 'F', 'age', '25-34', 'paid', '195', 'claimed', '195', 'holds', jsonb_build_array('id_card'))), 'evidence', '[]'::jsonb, 'timers', jsonb_build_array(jsonb_build_object('kind', 'complaint.ack', 'fires', current_date + 3, 'rule', 'CMP-5'), jsonb_build_object('kind', 'complaint.first_action', 'fires', current_date + 11, 'rule', 'CMP-4'), jsonb_build_object('kind', 'complaint.settle', 'fires', current_date + 31, 'rule', 'CMP-10')), 'event_detail', 'complainants=1', 'audit_arguments', 'bench', 'audit_detail', '{id}', 'reply', 'reply {id}')));
 
             """.write(toFile: direct, atomically: true, encoding: .utf8)
         chmod(direct, 0o644)
         print("")
         print(pad("measurement", 36) + pad("ops/s", 9) + pad("p50 µs", 8) + pad("p99 µs", 8) + pad("pgbench", 10) + pad("ratio (min–max)", 20)
               + pad("fn only", 10) + "ratio")
-        print("  pgbench: one INSERT per transaction, same cluster (synchronous_commit on); fn only: pgbench calling registry.file_complaint")
+        print("  pgbench: one INSERT per transaction, same cluster (synchronous_commit on); fn only: pgbench calling registry.file_complaints, one filing per call")
         let request = "complaint.file channel=hotline province=12 level=L1 respondent=unknown categories=fee_overcharge --idempotency-key=bench-{n} <<\n"
             + "complainant sex=F age=25-34 paid=195 claimed=195 holds=id_card\n\n"
         for n in clients {

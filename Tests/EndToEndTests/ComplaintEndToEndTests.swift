@@ -372,6 +372,51 @@ struct ReplyText {
         #expect(try TestCluster.shared.psql("SELECT count(*) FROM registry.complaints", database: d.database!) == "1")
     }
 
+    /// Group commit: filings that arrive together are written together, and a filing the database
+    /// refuses fails alone. A test trigger refuses one narrative; 30 concurrent filings, 29 filed once
+    /// each with their own case, the refused one answered with an error and nothing of it kept.
+    @Test func concurrentFilingsShareACommitAndFailAlone() async throws {
+        let d = try await Self.daemon()
+        defer { d.tearDown() }
+        let db = d.database!
+        try TestCluster.shared.psql("""
+            CREATE FUNCTION registry.test_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.narrative = 'poison' THEN RAISE EXCEPTION 'refused by test trigger'; END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER test_poison BEFORE INSERT ON registry.complaints FOR EACH ROW EXECUTE FUNCTION registry.test_poison();
+            """, database: db)
+        @Sendable func request(_ i: Int) -> String {
+            "complaint.file channel=hotline province=12 respondent=unknown categories=other --idempotency-key=group-\(String(format: "%04d", i)) <<END\n"
+                + "complainant sex=F age=18-24\n\n\(i == 17 ? "poison" : "filing \(i)")\nEND\n"
+        }
+        let replies = try await withThrowingTaskGroup(of: (Int, ReplyText).self) { group in
+            for i in 0..<30 { group.addTask { (i, ReplyText(text: try await offPool { try d.socat(request(i), socket: d.staffSocket) })) } }
+            var out: [Int: ReplyText] = [:]
+            for try await (i, r) in group { out[i] = r }
+            return out
+        }
+        #expect(replies.count == 30)
+        for (i, r) in replies {
+            if i == 17 {
+                #expect(r.code != "201" && !r.code.isEmpty, "\(r.text)")
+            } else {
+                #expect(r.code == "201", "filing \(i): \(r.text)")
+            }
+        }
+        let ids = replies.filter { $0.key != 17 }.compactMap { $0.value.final("id") }
+        #expect(Set(ids).count == 29)
+        #expect(try TestCluster.shared.psql("SELECT count(*), count(DISTINCT narrative) FROM registry.complaints", database: db) == "29|29")
+        #expect(try TestCluster.shared.psql("SELECT count(*) FROM registry.complaints WHERE narrative = 'poison'", database: db) == "0")
+        #expect(try TestCluster.shared.psql("SELECT count(*) FROM registry.idempotency WHERE key = 'group-0017'", database: db) == "0")
+        #expect(try TestCluster.shared.psql("SELECT count(*) FROM registry.audit_log WHERE command = 'complaint.file' AND code = 201", database: db) == "29")
+        // The refused filing can be corrected and filed with its key afterwards.
+        let retry = ReplyText(text: try await offPool { try d.socat(request(17).replacingOccurrences(of: "poison", with: "corrected"), socket: d.staffSocket) })
+        #expect(retry.code == "201", "\(retry.text)")
+        print("group commit: refused filing \(d.log.contains("filing one by one") ? "was" : "was not") in a batch with others")
+    }
+
     // MARK: - Statistics (C-4)
 
     /// C-4: the ministry published 493 persons (187 female) for 2017 and 214 (98 female) for 2018.
