@@ -47,17 +47,18 @@ public final class VerifyIndex: Sendable {
         var byID: [String: Int] = [:]
         var byLicence: [String: Int] = [:]
         var byKey: [String: [Int]] = [:]
-        /// trigram → entry × 2 + script (0 Latin, 1 Khmer).
-        var postings: [UInt64: [Int32]] = [:]
-        /// Trigram count per posting slot (entry × 2 + script), contiguous: scoring touches every entry
-        /// that shares a common word, and reading sizes out of the entries themselves missed the cache.
-        var sizes: [UInt16] = []
+        /// Names by trigrams, one slot per entry: Latin-script keys and Khmer-script keys.
+        var namesEN = TrigramIndex()
+        var namesKM = TrigramIndex()
         /// Each entry's position in id order: ties in score break by id, as in the database path, without
         /// comparing strings thousands of times per lookup.
         var idRank: [Int32] = []
         var cards: [String: [(Int, String)]] = [:]
         var cardsByAgency: [Int: [String]] = [:]
         var watches: [Watch] = []
+        /// Watch-list names by trigrams (slot = position in `watches`) and by exact key.
+        var watchNames = TrigramIndex()
+        var watchByKey: [String: Int] = [:]
         var watchByCard: [String: Int] = [:]
         var bans: [SendingBan] = []
         var clockOffset: Int64 = 0
@@ -135,16 +136,18 @@ public final class VerifyIndex: Sendable {
             s.byID[a.id] = i
             s.byKey[a.keyEN, default: []].append(i)
             if a.keyKM != a.keyEN { s.byKey[a.keyKM, default: []].append(i) }
-            for t in entry.trigramsEN { s.postings[t, default: []].append(Int32(i * 2)) }
-            for t in entry.trigramsKM { s.postings[t, default: []].append(Int32(i * 2 + 1)) }
-            s.sizes.append(UInt16(clamping: entry.trigramsEN.count))
-            s.sizes.append(UInt16(clamping: entry.trigramsKM.count))
+            s.namesEN.append(entry.trigramsEN)
+            s.namesKM.append(entry.trigramsKM)
             touched.insert(i)
         }
         if s.idRank.count != s.entries.count {
             let order = s.entries.indices.sorted { s.entries[$0].id < s.entries[$1].id }
             s.idRank = [Int32](repeating: 0, count: s.entries.count)
             for (rank, i) in order.enumerated() { s.idRank[i] = Int32(rank) }
+            s.namesEN.setRanks(s.idRank)
+            s.namesKM.setRanks(s.idRank)
+            s.namesEN.seal()
+            s.namesKM.seal()
         }
         var scopeByLicence: [String: [DestinationScope]] = [:]
         for (licence, scope) in rows.scope { scopeByLicence[licence, default: []].append(scope) }
@@ -168,6 +171,13 @@ public final class VerifyIndex: Sendable {
             s.cardsByAgency[i, default: []].append(card)
         }
         s.watches = rows.watches.map { Watch(row: $0, trigrams: Trigrams.of($0.key)) }
+        s.watchNames = TrigramIndex()
+        s.watchByKey = [:]
+        for (n, w) in s.watches.enumerated() {
+            s.watchNames.append(w.trigrams)
+            if s.watchByKey[w.row.key] == nil { s.watchByKey[w.row.key] = n }
+        }
+        s.watchNames.seal()
         s.watchByCard = [:]
         for (n, w) in s.watches.enumerated() { if let c = w.row.idCard { s.watchByCard[c] = n } }
         s.bans = rows.bans
@@ -221,10 +231,9 @@ public final class VerifyIndex: Sendable {
                     extra.append(Field("recruiter_role", role))
                 } else {
                     let key = NameKey.make(query)
-                    let candidates = Self.candidates(key: key, in: s, limit: 6)
                     let keyTrigrams = Trigrams.of(key)
-                    let watch = s.watches.map { ($0, $0.row.key == key ? 1.0 : Trigrams.similarity($0.trigrams, keyTrigrams)) }
-                        .filter { $0.1 >= Trigrams.threshold }.max { $0.1 < $1.1 }
+                    let candidates = Self.candidates(key: key, trigrams: keyTrigrams, in: s, limit: 6)
+                    let watch = Self.watch(key: key, trigrams: keyTrigrams, in: s)
                     let best = candidates.first
                     if let (w, score) = watch, score >= 0.5, !(best?.exact ?? false), score >= (best?.score ?? 0) {
                         return VerifyCommand.watchlisted(id: w.row.id, name: w.row.name, warning: w.row.warning)
@@ -241,16 +250,24 @@ public final class VerifyIndex: Sendable {
         }
     }
 
+    /// The closest watch-list entry at or above the threshold (an identical key scores 1), first listed
+    /// on ties.
+    static func watch(key: String, trigrams q: Set<UInt64>, in s: State) -> (Watch, Double)? {
+        if let exact = s.watchByKey[key] { return (s.watches[exact], 1) }
+        var found: (Watch, Double)?
+        s.watchNames.search(q, limit: 1, threshold: Trigrams.threshold) { slot, score in found = (s.watches[slot], score) }
+        return found
+    }
+
     struct Candidate {
         var index: Int
         var score: Double
         var exact: Bool
     }
 
-    /// Exact key first, then trigram similarity ≥ the pg_trgm threshold, best per agency. Keeps only the
-    /// top `limit` while scanning: with a common word ("manpower") every agency may pass the threshold,
-    /// and sorting them all was the cost of a name lookup.
-    static func candidates(key: String, in s: State, limit: Int) -> [Candidate] {
+    /// Exact key first, then trigram similarity ≥ the pg_trgm threshold, best per agency (either
+    /// script), ties by agency id. `TrigramIndex` offers only the slots that can be among the best.
+    static func candidates(key: String, trigrams q: Set<UInt64>, in s: State, limit: Int) -> [Candidate] {
         guard !key.isEmpty else { return [] }
         var top: [Candidate] = []
         func better(_ a: Candidate, _ b: Candidate) -> Bool {
@@ -270,31 +287,9 @@ public final class VerifyIndex: Sendable {
             if top.count > limit { top.removeLast() }
         }
         for i in s.byKey[key] ?? [] { offer(Candidate(index: i, score: 1, exact: true)) }
-        let q = Trigrams.of(key)
-        // Shared-trigram counts per entry in a flat array: a lookup touches every entry sharing a common
-        // word, so dictionary updates would dominate.
-        var counts = [UInt16](repeating: 0, count: s.sizes.count)
-        var touched: [Int32] = []
-        touched.reserveCapacity(1024)
-        counts.withUnsafeMutableBufferPointer { counts in
-            for t in q {
-                guard let list = s.postings[t] else { continue }
-                list.withUnsafeBufferPointer { list in
-                    for e in list {
-                        if counts[Int(e)] == 0 { touched.append(e) }
-                        counts[Int(e)] &+= 1
-                    }
-                }
-            }
-        }
-        let minimum = Trigrams.threshold
-        let queryCount = q.count
-        s.sizes.withUnsafeBufferPointer { sizes in
-            for e in touched {
-                let common = Int(counts[Int(e)])
-                let score = Double(common) / Double(queryCount + Int(sizes[Int(e)]) - common)
-                guard score >= minimum else { continue }
-                offer(Candidate(index: Int(e / 2), score: score, exact: false))
+        for names in [s.namesEN, s.namesKM] {
+            names.search(q, limit: limit, threshold: Trigrams.threshold) { slot, score in
+                offer(Candidate(index: slot, score: score, exact: false))
             }
         }
         return top

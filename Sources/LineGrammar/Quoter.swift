@@ -24,6 +24,16 @@ public enum Quoter {
 
     /// Always quotes: `"…"` with the grammar's escapes.
     public static func quoted(_ value: String) -> String {
+        // Most quoted values (names with spaces, Khmer text) need no escape: copy them whole rather than
+        // scalar by scalar (measured: the scalar-wise copy was 15 % of a hotline name lookup).
+        if !needsEscape(value) {
+            var out = ""
+            out.reserveCapacity(value.utf8.count + 2)
+            out += "\""
+            out += value
+            out += "\""
+            return out
+        }
         var out = "\""
         out.reserveCapacity(value.utf8.count + 2)
         for scalar in value.unicodeScalars {
@@ -79,6 +89,21 @@ public enum Quoter {
         case .marker(let mark)?: parts.append("<<" + mark)
         }
         return parts.joined(separator: " ")
+    }
+
+    /// True when `quoted` would escape something in `value`.
+    private static func needsEscape(_ value: String) -> Bool {
+        var ascii = true
+        for byte in value.utf8 {
+            if byte >= 0x80 { ascii = false; continue }
+            if byte < 0x20 || byte == 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return true }
+        }
+        if ascii { return false }
+        for scalar in value.unicodeScalars where scalar.value >= 0x80 {
+            let v = scalar.value
+            if CharacterClass.isControl(v) || CharacterClass.isBidiControl(v) || isUnassigned(scalar) { return true }
+        }
+        return false
     }
 
     private static func isUnassigned(_ scalar: Unicode.Scalar) -> Bool {

@@ -1,0 +1,68 @@
+@testable import RegistryDomain
+import Testing
+
+/// `TrigramIndex` offers exactly the best matches a full scan with `Trigrams.similarity` finds: same
+/// slots, same order (score, then rank), same scores, over names that share common words (the dense
+/// case the index exists for), across appends in several rounds and after re-ranking.
+@Suite struct TrigramIndexTests {
+    /// Names like the registry's: common words, numbers, misspellings, a Khmer word.
+    static func name(_ rng: inout SplitMix64) -> String {
+        let words = ["manpower", "human", "resources", "recruitment", "angkor", "mekong", "bench", "cambodia", "service",
+                     "manpowr", "resorces", "អង្គរ", "ម៉ែនផៅវើ", "golden", "star"]
+        var parts: [String] = []
+        for _ in 0..<(1 + Int(rng.next() % 3)) { parts.append(words[Int(rng.next() % UInt64(words.count))]) }
+        if rng.next() % 2 == 0 { parts.insert(String(rng.next() % 5000), at: Int(rng.next() % UInt64(parts.count + 1))) }
+        // Most names share "manpower": its trigrams become dense.
+        if rng.next() % 10 < 8 { parts.append("manpower") }
+        return NameKey.make(parts.joined(separator: " "))
+    }
+
+    /// The reference: every slot scored, the best `limit` by (score desc, rank asc) at or above the threshold.
+    static func fullScan(_ sets: [Set<UInt64>], _ ranks: [Int32], _ q: Set<UInt64>, limit: Int) -> [(Int, Double)] {
+        let scored = sets.indices.map { ($0, Trigrams.similarity(sets[$0], q)) }.filter { $0.1 >= Trigrams.threshold }
+        let sorted = scored.sorted { a, b in a.1 != b.1 ? a.1 > b.1 : ranks[a.0] < ranks[b.0] }
+        return Array(sorted.prefix(limit))
+    }
+
+    @Test func searchEqualsFullScan() {
+        var rng = SplitMix64(seed: 190)
+        var index = TrigramIndex()
+        var sets: [Set<UInt64>] = []
+        var ranks: [Int32] = []
+        for round in 0..<4 {
+            for _ in 0..<(round == 0 ? 1_500 : 200) {
+                let set = Trigrams.of(Self.name(&rng))
+                index.append(set)
+                sets.append(set)
+            }
+            // New tie-break order each round (agency ids sort differently from insertion order).
+            ranks = (0..<Int32(sets.count)).map { $0 }.shuffled(using: &rng)
+            index.setRanks(ranks)
+            index.seal()
+            for _ in 0..<150 {
+                let q = Trigrams.of(Self.name(&rng))
+                for limit in [1, 6] {
+                    var got: [(Int, Double)] = []
+                    index.search(q, limit: limit, threshold: Trigrams.threshold) { got.append(($0, $1)) }
+                    let want = Self.fullScan(sets, ranks, q, limit: limit)
+                    #expect(got.map(\.0) == want.map(\.0) && got.map(\.1) == want.map(\.1), "round \(round) limit \(limit)")
+                }
+            }
+        }
+    }
+
+    @Test func emptyAndUnknownQueries() {
+        var index = TrigramIndex()
+        index.append(Trigrams.of("angkor manpower"))
+        index.seal()
+        var offers = 0
+        index.search([], limit: 6, threshold: Trigrams.threshold) { _, _ in offers += 1 }
+        index.search(Trigrams.of("zzzz qqqq"), limit: 6, threshold: Trigrams.threshold) { _, _ in offers += 1 }
+        #expect(offers == 0)
+        index.search(Trigrams.of("angkor manpower"), limit: 6, threshold: Trigrams.threshold) { slot, score in
+            #expect(slot == 0 && score == 1)
+            offers += 1
+        }
+        #expect(offers == 1)
+    }
+}
