@@ -21,6 +21,22 @@ import Glibc
         return try await offPool { try d.socat(all) }.finalLines
     }
 
+    /// Moves the registry clock six days on while `d` is stopped, starts it and waits (30 s at most) for
+    /// `expecting` escalations: their count and the seconds taken.
+    static func restartSixDaysLater(_ d: Daemon, expecting: Int) async throws -> (String, Double) {
+        let db = d.database!
+        try TestCluster.shared.psql("UPDATE registry.clock SET offset_seconds = offset_seconds + 6 * 86400", database: db)
+        try await offPool { try d.start() }
+        let started = Date()
+        var escalated = ""
+        while Date().timeIntervalSince(started) < 30 {
+            escalated = try TestCluster.shared.psql("SELECT count(*) FROM registry.complaint_escalations", database: db)
+            if escalated == String(expecting) { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return (escalated, Date().timeIntervalSince(started))
+    }
+
     /// T1: 1,000 timers come due at once on two daemons sharing one database: each fires exactly once,
     /// both daemons take part, every escalation is recorded once per (case, level).
     @Test func twoDaemonsFireEachTimerOnce() async throws {
@@ -77,16 +93,7 @@ import Glibc
         #expect(d.stop() == 0)
         let db = d.database!
         // Six days pass while nothing runs: acknowledgement and forwarding deadlines of all 50 fall due.
-        try TestCluster.shared.psql("UPDATE registry.clock SET offset_seconds = offset_seconds + 6 * 86400", database: db)
-        try await offPool { try d.start() }
-        let started = Date()
-        var escalated = ""
-        while Date().timeIntervalSince(started) < 30 {
-            escalated = try TestCluster.shared.psql("SELECT count(*) FROM registry.complaint_escalations", database: db)
-            if escalated == "50" { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        let took = Date().timeIntervalSince(started)
+        let (escalated, took) = try await Self.restartSixDaysLater(d, expecting: 50)
         #expect(escalated == "50" && took < 10, "\(escalated) escalations after \(took) s")
         // Due order per case: every case's acknowledgement fired before its forwarding.
         let outOfOrder = try TestCluster.shared.psql("""
@@ -120,16 +127,8 @@ import Glibc
             """, database: db)
         try TestCluster.shared.psql("ALTER ROLE registry_app IN DATABASE \"\(db)\" SET enable_indexscan = off", database: db)
         try TestCluster.shared.psql("ALTER ROLE registry_app IN DATABASE \"\(db)\" SET enable_bitmapscan = off", database: db)
-        try TestCluster.shared.psql("UPDATE registry.clock SET offset_seconds = offset_seconds + 6 * 86400", database: db)
-        try await offPool { try d.start() }
-        let started = Date()
-        var escalated = ""
-        while Date().timeIntervalSince(started) < 30 {
-            escalated = try TestCluster.shared.psql("SELECT count(*) FROM registry.complaint_escalations", database: db)
-            if escalated == "5" { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        #expect(escalated == "5", "\(escalated) escalations after \(Date().timeIntervalSince(started)) s")
+        let (escalated, took) = try await Self.restartSixDaysLater(d, expecting: 5)
+        #expect(escalated == "5", "\(escalated) escalations after \(took) s")
         #expect(!d.log.contains("out of shared memory"))
     }
 
