@@ -95,6 +95,7 @@ public struct TrigramIndex: Sendable {
         let offset = 0x8000
         var counts = [UInt16](repeating: 0, count: n)
         var touched: [Int32] = []
+        touched.reserveCapacity(min(n, denseLists.reduce(0) { $0 + $1.count } + sparseLists.reduce(0) { $0 + $1.count }))
         counts.withUnsafeMutableBufferPointer { counts in
             for list in denseLists {
                 for slot in list {
