@@ -4,17 +4,62 @@
 /// property test). Printable non-ASCII, Khmer included, is written raw; controls, bidi controls and
 /// unassigned code points are written as `\u{…}` inside quotes.
 public enum Quoter {
+    /// How a value is written: bare, in quotes, or in quotes with escapes.
+    public enum Form: Sendable, Equatable {
+        case bare, quoted, escaped
+    }
+
+    /// The form `value` needs, in one pass over its UTF-8 bytes (this runs for every field of every
+    /// reply; walking unicode scalars through the String API was most of a hotline reply's rendering).
+    public static func form(_ value: String) -> Form {
+        let utf8 = value.utf8
+        guard let first = utf8.first else { return .quoted }
+        var quote = first == UInt8(ascii: "#") || first == UInt8(ascii: "\"")
+        // Byte-wise: a combining mark after "-" would make Character-wise hasPrefix("--") miss it.
+        if utf8.starts(with: [0x2D, 0x2D]) || utf8.starts(with: [0x3C, 0x3C]) { quote = true }
+        let scanned: Form? = utf8.withContiguousStorageIfAvailable { bytes -> Form in
+            var i = 0
+            let n = bytes.count
+            while i < n {
+                let b = bytes[i]
+                if b < 0x80 {
+                    if b == 0x22 || b == 0x5C || b < 0x20 || b == 0x7F { return .escaped }
+                    if b == 0x20 || b == 0x3D { quote = true }
+                    i += 1
+                    continue
+                }
+                // Valid UTF-8 (a Swift string): decode the scalar in place.
+                let v: UInt32, length: Int
+                if b >= 0xF0 {
+                    v = UInt32(b & 0x07) << 18 | UInt32(bytes[i + 1] & 0x3F) << 12 | UInt32(bytes[i + 2] & 0x3F) << 6 | UInt32(bytes[i + 3] & 0x3F)
+                    length = 4
+                } else if b >= 0xE0 {
+                    v = UInt32(b & 0x0F) << 12 | UInt32(bytes[i + 1] & 0x3F) << 6 | UInt32(bytes[i + 2] & 0x3F)
+                    length = 3
+                } else {
+                    v = UInt32(b & 0x1F) << 6 | UInt32(bytes[i + 1] & 0x3F)
+                    length = 2
+                }
+                if CharacterClass.isControl(v) || CharacterClass.isBidiControl(v) || isUnassigned(Unicode.Scalar(v)!) { return .escaped }
+                i += length
+            }
+            return quote ? .quoted : .bare
+        }
+        if let scanned { return scanned }
+        // Not contiguous (a bridged string): the same rules scalar by scalar.
+        for scalar in value.unicodeScalars {
+            let v = scalar.value
+            if v == 0x22 || v == 0x5C || CharacterClass.isControl(v) || CharacterClass.isBidiControl(v) || isUnassigned(scalar) {
+                return .escaped
+            }
+            if v == 0x20 || v == 0x3D { quote = true }
+        }
+        return quote ? .quoted : .bare
+    }
+
     /// True when `value` cannot stand as a bare token and must be quoted.
     public static func needsQuotes(_ value: String) -> Bool {
-        if value.isEmpty { return true }
-        let utf8 = value.utf8
-        if let first = utf8.first, first == UInt8(ascii: "#") || first == UInt8(ascii: "\"") { return true }
-        // Byte-wise: a combining mark after "-" would make Character-wise hasPrefix("--") miss it.
-        if utf8.starts(with: [0x2D, 0x2D]) || utf8.starts(with: [0x3C, 0x3C]) { return true }
-        for scalar in value.unicodeScalars {
-            if scalar == "=" || !CharacterClass.isBareScalar(scalar.value) || isUnassigned(scalar) { return true }
-        }
-        return false
+        form(value) != .bare
     }
 
     /// The value, bare when it can be, quoted and escaped otherwise.
@@ -26,7 +71,7 @@ public enum Quoter {
     public static func quoted(_ value: String) -> String {
         // Most quoted values (names with spaces, Khmer text) need no escape: copy them whole rather than
         // scalar by scalar (measured: the scalar-wise copy was 15 % of a hotline name lookup).
-        if !needsEscape(value) {
+        if form(value) != .escaped {
             var out = ""
             out.reserveCapacity(value.utf8.count + 2)
             out += "\""
@@ -89,21 +134,6 @@ public enum Quoter {
         case .marker(let mark)?: parts.append("<<" + mark)
         }
         return parts.joined(separator: " ")
-    }
-
-    /// True when `quoted` would escape something in `value`.
-    private static func needsEscape(_ value: String) -> Bool {
-        var ascii = true
-        for byte in value.utf8 {
-            if byte >= 0x80 { ascii = false; continue }
-            if byte < 0x20 || byte == 0x7F || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return true }
-        }
-        if ascii { return false }
-        for scalar in value.unicodeScalars where scalar.value >= 0x80 {
-            let v = scalar.value
-            if CharacterClass.isControl(v) || CharacterClass.isBidiControl(v) || isUnassigned(scalar) { return true }
-        }
-        return false
     }
 
     private static func isUnassigned(_ scalar: Unicode.Scalar) -> Bool {

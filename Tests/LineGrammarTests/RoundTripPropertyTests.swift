@@ -52,6 +52,25 @@ import Testing
         }
     }
 
+    /// The byte-wise `Quoter.form` gives the grammar's rules as stated scalar by scalar.
+    @Test func formMatchesTheScalarRules() {
+        func reference(_ v: String) -> Quoter.Form {
+            let escapes = v.unicodeScalars.contains {
+                $0 == "\"" || $0 == "\\" || CharacterClass.isControl($0.value) || CharacterClass.isBidiControl($0.value)
+                    || ($0.properties.generalCategory == .unassigned)
+            }
+            if escapes { return .escaped }
+            let quotes = v.isEmpty || v.utf8.first == UInt8(ascii: "#") || v.utf8.starts(with: [0x2D, 0x2D]) || v.utf8.starts(with: [0x3C, 0x3C])
+                || v.unicodeScalars.contains { $0 == "=" || !CharacterClass.isBareScalar($0.value) }
+            return quotes ? .quoted : .bare
+        }
+        for seed in UInt64(1)...5_000 {
+            var rng = SplitMix(seed: seed)
+            let v = Self.value(&rng)
+            #expect(Quoter.form(v) == reference(v), "seed \(seed): \(v.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+    }
+
     @Test func quotedValuesContainNoRawControlsOrBidi() {
         for seed in UInt64(1)...2_000 {
             var rng = SplitMix(seed: seed)
