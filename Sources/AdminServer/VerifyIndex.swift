@@ -73,6 +73,8 @@ public final class VerifyIndex: Sendable {
     }
 
     private let current = NIOLockedValueBox(Snapshot(State()))
+    /// Name-search working memory, one per concurrent lookup, kept warm between lookups.
+    private let scratches = NIOLockedValueBox<[TrigramIndex.Scratch]>([])
     /// Serialises writers (reload, per-agency patches) so that none overwrites another's snapshot.
     private let writer = NIOLock()
     private let logger: Logger
@@ -232,7 +234,9 @@ public final class VerifyIndex: Sendable {
                 } else {
                     let key = NameKey.make(query)
                     let keyTrigrams = Trigrams.of(key)
-                    let candidates = Self.candidates(key: key, trigrams: keyTrigrams, in: s, limit: 6)
+                    let scratch = scratches.withLockedValue { $0.popLast() } ?? TrigramIndex.Scratch()
+                    let candidates = Self.candidates(key: key, trigrams: keyTrigrams, in: s, limit: 6, scratch: scratch)
+                    scratches.withLockedValue { $0.append(scratch) }
                     let watch = Self.watch(key: key, trigrams: keyTrigrams, in: s)
                     let best = candidates.first
                     if let (w, score) = watch, score >= 0.5, !(best?.exact ?? false), score >= (best?.score ?? 0) {
@@ -267,7 +271,8 @@ public final class VerifyIndex: Sendable {
 
     /// Exact key first, then trigram similarity ≥ the pg_trgm threshold, best per agency (either
     /// script), ties by agency id. `TrigramIndex` offers only the slots that can be among the best.
-    static func candidates(key: String, trigrams q: Set<UInt64>, in s: State, limit: Int) -> [Candidate] {
+    static func candidates(key: String, trigrams q: Set<UInt64>, in s: State, limit: Int,
+                           scratch: TrigramIndex.Scratch = TrigramIndex.Scratch()) -> [Candidate] {
         guard !key.isEmpty else { return [] }
         var top: [Candidate] = []
         func better(_ a: Candidate, _ b: Candidate) -> Bool {
@@ -288,7 +293,7 @@ public final class VerifyIndex: Sendable {
         }
         for i in s.byKey[key] ?? [] { offer(Candidate(index: i, score: 1, exact: true)) }
         for names in [s.namesEN, s.namesKM] {
-            names.search(q, limit: limit, threshold: Trigrams.threshold) { slot, score in
+            names.search(q, limit: limit, threshold: Trigrams.threshold, scratch: scratch) { slot, score in
                 offer(Candidate(index: slot, score: score, exact: false))
             }
         }

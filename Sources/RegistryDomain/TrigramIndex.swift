@@ -69,10 +69,37 @@ public struct TrigramIndex: Sendable {
         sealed = true
     }
 
+    /// Working memory of `search`, reused from one lookup to the next so that a lookup writes only the
+    /// names it counts (a fresh zeroed array per lookup was 20 KB of cold memory per 10,000 names).
+    /// One lookup at a time: callers keep a pool and take one out per lookup.
+    public final class Scratch: @unchecked Sendable {
+        fileprivate var counts: [Int16] = []
+        fileprivate var stamps: [UInt32] = []
+        fileprivate var epoch: UInt32 = 0
+        fileprivate var touched: [Int32] = []
+
+        public init() {}
+
+        /// Starts a lookup over `n` slots: a new epoch marks every slot untouched.
+        fileprivate func begin(_ n: Int) -> UInt32 {
+            if stamps.count < n {
+                stamps += repeatElement(0, count: n - stamps.count)
+                counts += repeatElement(0, count: n - counts.count)
+            }
+            epoch &+= 1
+            if epoch == 0 {
+                for i in stamps.indices { stamps[i] = 0 }
+                epoch = 1
+            }
+            return epoch
+        }
+    }
+
     /// Calls `offer(slot, score)` for the best `limit` slots by (score, rank) that score at least
     /// `threshold`, best first. A caller combining several indexes (one per script) keeps the best of
     /// all offers: a slot missing here is beaten by `limit` others of this index.
-    public func search(_ query: Set<UInt64>, limit: Int, threshold: Double, _ offer: (Int, Double) -> Void) {
+    public func search(_ query: Set<UInt64>, limit: Int, threshold: Double, scratch: Scratch = Scratch(),
+                       _ offer: (Int, Double) -> Void) {
         precondition(sealed, "seal() after appending")
         let n = sizes.count
         guard n > 0, !query.isEmpty, limit > 0 else { return }
@@ -91,53 +118,58 @@ public struct TrigramIndex: Sendable {
         var known = dense
         for list in sparseLists where !list.isEmpty { known += 1 }
         if Double(known) / Double(queryCount) < threshold { return }
-        // Shared count relative to `dense`, offset so that 0 means untouched.
-        let offset = 0x8000
-        var counts = [UInt16](repeating: 0, count: n)
-        var touched: [Int32] = []
-        touched.reserveCapacity(min(n, denseLists.reduce(0) { $0 + $1.count } + sparseLists.reduce(0) { $0 + $1.count }))
-        counts.withUnsafeMutableBufferPointer { counts in
-            for list in denseLists {
-                for slot in list {
-                    if counts[Int(slot)] == 0 { counts[Int(slot)] = UInt16(offset); touched.append(slot) }
-                    counts[Int(slot)] &-= 1
-                }
-            }
-            for list in sparseLists {
-                for slot in list {
-                    if counts[Int(slot)] == 0 { counts[Int(slot)] = UInt16(offset); touched.append(slot) }
-                    counts[Int(slot)] &+= 1
-                }
-            }
-        }
+        let epoch = scratch.begin(n)
+        var touched = scratch.touched
+        scratch.touched = []
+        touched.removeAll(keepingCapacity: true)
+        defer { scratch.touched = touched }
         // The best `limit` so far, best first. Scores are compared as fractions common/denominator by
         // cross-multiplication (exact, and no division for the many slots that do not make the cut);
         // the division runs only to check the threshold and to report the score.
         var best: [Match] = []
         best.reserveCapacity(limit + 1)
-        sizes.withUnsafeBufferPointer { sizes in
-            ranks.withUnsafeBufferPointer { ranks in
-                func consider(_ common: Int, _ slot: Int32) {
-                    let denominator = queryCount + Int(sizes[Int(slot)]) - common
-                    let m = Match(common: common, denominator: denominator, rank: ranks[Int(slot)], slot: slot)
-                    if best.count == limit, !m.beats(best[limit - 1]) { return }
-                    guard Double(common) / Double(denominator) >= threshold else { return }
-                    let at = best.firstIndex { m.beats($0) } ?? best.count
-                    best.insert(m, at: at)
-                    if best.count > limit { best.removeLast() }
+        scratch.stamps.withUnsafeMutableBufferPointer { stamps in
+            scratch.counts.withUnsafeMutableBufferPointer { counts in
+                // Shared count relative to `dense` per touched slot.
+                for list in denseLists {
+                    for slot in list {
+                        let i = Int(slot)
+                        if stamps[i] != epoch { stamps[i] = epoch; counts[i] = 0; touched.append(slot) }
+                        counts[i] &-= 1
+                    }
                 }
-                for slot in touched {
-                    let common = dense + Int(counts[Int(slot)]) - offset
-                    if common > 0 { consider(common, slot) }
+                for list in sparseLists {
+                    for slot in list {
+                        let i = Int(slot)
+                        if stamps[i] != epoch { stamps[i] = epoch; counts[i] = 0; touched.append(slot) }
+                        counts[i] &+= 1
+                    }
                 }
-                guard dense > 0 else { return }
-                // Untouched slots share exactly the dense trigrams: shorter is better, ties by rank, so
-                // the first `limit` of them in size order are the only ones that can count.
-                var taken = 0
-                for slot in bySize where counts[Int(slot)] == 0 {
-                    consider(dense, slot)
-                    taken += 1
-                    if taken == limit { break }
+                sizes.withUnsafeBufferPointer { sizes in
+                    ranks.withUnsafeBufferPointer { ranks in
+                        func consider(_ common: Int, _ slot: Int32) {
+                            let denominator = queryCount + Int(sizes[Int(slot)]) - common
+                            let m = Match(common: common, denominator: denominator, rank: ranks[Int(slot)], slot: slot)
+                            if best.count == limit, !m.beats(best[limit - 1]) { return }
+                            guard Double(common) / Double(denominator) >= threshold else { return }
+                            let at = best.firstIndex { m.beats($0) } ?? best.count
+                            best.insert(m, at: at)
+                            if best.count > limit { best.removeLast() }
+                        }
+                        for slot in touched {
+                            let common = dense + Int(counts[Int(slot)])
+                            if common > 0 { consider(common, slot) }
+                        }
+                        guard dense > 0 else { return }
+                        // Untouched slots share exactly the dense trigrams: shorter is better, ties by
+                        // rank, so the first `limit` of them in size order are the only ones that count.
+                        var taken = 0
+                        for slot in bySize where stamps[Int(slot)] != epoch {
+                            consider(dense, slot)
+                            taken += 1
+                            if taken == limit { break }
+                        }
+                    }
                 }
             }
         }

@@ -29,6 +29,9 @@ import Testing
         var index = TrigramIndex()
         var sets: [Set<UInt64>] = []
         var ranks: [Int32] = []
+        // One working memory for every search, as the daemon reuses it: epochs must keep lookups apart,
+        // also after the index grows.
+        let scratch = TrigramIndex.Scratch()
         for round in 0..<4 {
             for _ in 0..<(round == 0 ? 1_500 : 200) {
                 let set = Trigrams.of(Self.name(&rng))
@@ -43,7 +46,7 @@ import Testing
                 let q = Trigrams.of(Self.name(&rng))
                 for limit in [1, 6] {
                     var got: [(Int, Double)] = []
-                    index.search(q, limit: limit, threshold: Trigrams.threshold) { got.append(($0, $1)) }
+                    index.search(q, limit: limit, threshold: Trigrams.threshold, scratch: scratch) { got.append(($0, $1)) }
                     let want = Self.fullScan(sets, ranks, q, limit: limit)
                     #expect(got.map(\.0) == want.map(\.0) && got.map(\.1) == want.map(\.1), "round \(round) limit \(limit)")
                 }
