@@ -25,6 +25,11 @@ public struct TrigramIndex: Sendable {
     private var ranks: [Int32] = []
     /// Slots by (size, rank): the best untouched slots first.
     private var bySize: [Int32] = []
+    /// Common but not dense trigram → bit per slot holding it (a list longer than n/64 slots is no
+    /// smaller than its bits).
+    private var bits: [UInt64: [UInt64]] = [:]
+    /// The fewest trigrams any slot has.
+    private var minSize = 0
     private var sealed = true
 
     public init() {}
@@ -62,6 +67,13 @@ public struct TrigramIndex: Sendable {
             }
             complements[t] = missing
         }
+        bits = [:]
+        for (t, list) in postings where list.count * 64 > n && list.count * 2 <= n {
+            var words = [UInt64](repeating: 0, count: (n + 63) / 64)
+            for slot in list { words[Int(slot) >> 6] |= 1 << UInt64(slot & 63) }
+            bits[t] = words
+        }
+        minSize = Int(sizes.min() ?? 0)
         let (sizes, ranks) = (self.sizes, self.ranks)
         bySize = (0..<Int32(n)).sorted { a, b in
             sizes[Int(a)] != sizes[Int(b)] ? sizes[Int(a)] < sizes[Int(b)] : ranks[Int(a)] < ranks[Int(b)]
@@ -103,10 +115,12 @@ public struct TrigramIndex: Sendable {
         precondition(sealed, "seal() after appending")
         let n = sizes.count
         guard n > 0, !query.isEmpty, limit > 0 else { return }
-        var denseLists: [[Int32]] = [], sparseLists: [[Int32]] = []
+        var denseLists: [[Int32]] = [], sparseLists: [[Int32]] = [], longLists: [([Int32], [UInt64])] = []
         for t in query {
             if let missing = complements[t] {
                 denseLists.append(missing)
+            } else if let words = bits[t], let list = postings[t] {
+                longLists.append((list, words))
             } else if let list = postings[t] {
                 sparseLists.append(list)
             }
@@ -115,9 +129,10 @@ public struct TrigramIndex: Sendable {
         let queryCount = query.count
         // No name here can share more than the query trigrams this index knows, and a score is at most
         // shared/queryCount: a Latin query against Khmer names (digits aside) stops here.
-        var known = dense
+        var known = dense + longLists.count
         for list in sparseLists where !list.isEmpty { known += 1 }
         if Double(known) / Double(queryCount) < threshold { return }
+        let minSize = self.minSize
         let epoch = scratch.begin(n)
         var touched = scratch.touched
         scratch.touched = []
@@ -156,9 +171,32 @@ public struct TrigramIndex: Sendable {
                             best.insert(m, at: at)
                             if best.count > limit { best.removeLast() }
                         }
+                        // Common trigrams' hits for the names touched so far, by their bits.
+                        @inline(__always) func longHits(_ slot: Int32) -> Int {
+                            var hits = 0
+                            for (_, words) in longLists where words[Int(slot) >> 6] & (1 << UInt64(slot & 63)) != 0 { hits += 1 }
+                            return hits
+                        }
                         for slot in touched {
-                            let common = dense + Int(counts[Int(slot)])
+                            let common = dense + Int(counts[Int(slot)]) + (longLists.isEmpty ? 0 : longHits(slot))
                             if common > 0 { consider(common, slot) }
+                        }
+                        // A name met only by common trigrams shares at most dense + their number; when
+                        // even the shortest such name could not beat the limit-th best, neither they nor
+                        // the names sharing only the dense trigrams (fewer still) need a look.
+                        func hopeless(_ common: Int) -> Bool {
+                            guard best.count == limit else { return false }
+                            let shortest = Match(common: common, denominator: queryCount + max(minSize, common) - common, rank: .min, slot: -1)
+                            return best[limit - 1].beats(shortest)
+                        }
+                        if !longLists.isEmpty {
+                            if hopeless(dense + longLists.count) { return }
+                            for (list, _) in longLists {
+                                for slot in list where stamps[Int(slot)] != epoch {
+                                    stamps[Int(slot)] = epoch
+                                    consider(dense + longHits(slot), slot)
+                                }
+                            }
                         }
                         guard dense > 0 else { return }
                         // Untouched slots share exactly the dense trigrams: shorter is better, ties by
