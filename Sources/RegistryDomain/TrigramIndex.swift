@@ -12,6 +12,10 @@
 /// all the dense trigrams of the query and nothing else of it, so its similarity depends on its own
 /// trigram count alone; the best of them are the shortest, which a size order gives without a scan.
 ///
+/// A trigram held by more than 1 name in 64 but not by half ("  4": every number starting with 4) is
+/// also kept as a bitset: names touched by rarer trigrams get its hits by a bit test, and names it
+/// alone would touch are looked at only when they could still be among the best.
+///
 /// Similarity is pg_trgm's (`Trigrams.similarity`), computed with the same division, so scores and
 /// the threshold test match the database path exactly.
 public struct TrigramIndex: Sendable {
