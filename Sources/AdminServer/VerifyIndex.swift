@@ -18,8 +18,6 @@ public final class VerifyIndex: Sendable {
         var nameKM: String
         var keyEN: String
         var keyKM: String
-        var trigramsEN: Set<UInt64>
-        var trigramsKM: Set<UInt64>
         var licence: VerifySnapshotRows.Licence?
         var scope: [DestinationScope] = []
         var provinces: Set<String> = []
@@ -36,11 +34,6 @@ public final class VerifyIndex: Sendable {
         }
     }
 
-    struct Watch {
-        var row: VerifySnapshotRows.Watch
-        var trigrams: Set<UInt64>
-    }
-
     struct State {
         var loaded = false
         var entries: [Entry] = []
@@ -55,7 +48,7 @@ public final class VerifyIndex: Sendable {
         var idRank: [Int32] = []
         var cards: [String: [(Int, String)]] = [:]
         var cardsByAgency: [Int: [String]] = [:]
-        var watches: [Watch] = []
+        var watches: [VerifySnapshotRows.Watch] = []
         /// Watch-list names by trigrams (slot = position in `watches`) and by exact key.
         var watchNames = TrigramIndex()
         var watchByKey: [String: Int] = [:]
@@ -132,14 +125,12 @@ public final class VerifyIndex: Sendable {
                 continue
             }
             let i = s.entries.count
-            let entry = Entry(id: a.id, nameEN: a.nameEN, nameKM: a.nameKM, keyEN: a.keyEN, keyKM: a.keyKM,
-                              trigramsEN: Trigrams.of(a.keyEN), trigramsKM: Trigrams.of(a.keyKM))
-            s.entries.append(entry)
+            s.entries.append(Entry(id: a.id, nameEN: a.nameEN, nameKM: a.nameKM, keyEN: a.keyEN, keyKM: a.keyKM))
             s.byID[a.id] = i
             s.byKey[a.keyEN, default: []].append(i)
             if a.keyKM != a.keyEN { s.byKey[a.keyKM, default: []].append(i) }
-            s.namesEN.append(entry.trigramsEN)
-            s.namesKM.append(entry.trigramsKM)
+            s.namesEN.append(Trigrams.of(a.keyEN))
+            s.namesKM.append(Trigrams.of(a.keyKM))
             touched.insert(i)
         }
         if s.idRank.count != s.entries.count {
@@ -172,16 +163,16 @@ public final class VerifyIndex: Sendable {
             s.cards[card, default: []].append((i, role))
             s.cardsByAgency[i, default: []].append(card)
         }
-        s.watches = rows.watches.map { Watch(row: $0, trigrams: Trigrams.of($0.key)) }
+        s.watches = rows.watches
         s.watchNames = TrigramIndex()
         s.watchByKey = [:]
+        s.watchByCard = [:]
         for (n, w) in s.watches.enumerated() {
-            s.watchNames.append(w.trigrams)
-            if s.watchByKey[w.row.key] == nil { s.watchByKey[w.row.key] = n }
+            s.watchNames.append(Trigrams.of(w.key))
+            if s.watchByKey[w.key] == nil { s.watchByKey[w.key] = n }
+            if let c = w.idCard { s.watchByCard[c] = n }
         }
         s.watchNames.seal()
-        s.watchByCard = [:]
-        for (n, w) in s.watches.enumerated() { if let c = w.row.idCard { s.watchByCard[c] = n } }
         s.bans = rows.bans
         s.clockOffset = rows.clockOffsetSeconds
     }
@@ -227,7 +218,7 @@ public final class VerifyIndex: Sendable {
                 index = i
             case .notALicenceNumber:
                 if let card = VerifyCommand.idCard(query) {
-                    if let w = s.watchByCard[card] { return VerifyCommand.watchlisted(id: s.watches[w].row.id, name: nil, warning: nil) }
+                    if let w = s.watchByCard[card] { return VerifyCommand.watchlisted(id: s.watches[w].id, name: nil, warning: nil) }
                     guard let (i, role) = s.cards[card]?.first else { return VerifyCommand.unknownRecruiter }
                     index = i
                     extra.append(Field("recruiter_role", role))
@@ -235,12 +226,12 @@ public final class VerifyIndex: Sendable {
                     let key = NameKey.make(query)
                     let keyTrigrams = Trigrams.of(key)
                     let scratch = scratches.withLockedValue { $0.popLast() } ?? TrigramIndex.Scratch()
+                    defer { scratches.withLockedValue { $0.append(scratch) } }
                     let candidates = Self.candidates(key: key, trigrams: keyTrigrams, in: s, limit: 6, scratch: scratch)
-                    scratches.withLockedValue { $0.append(scratch) }
-                    let watch = Self.watch(key: key, trigrams: keyTrigrams, in: s)
+                    let watch = Self.watch(key: key, trigrams: keyTrigrams, in: s, scratch: scratch)
                     let best = candidates.first
                     if let (w, score) = watch, score >= 0.5, !(best?.exact ?? false), score >= (best?.score ?? 0) {
-                        return VerifyCommand.watchlisted(id: w.row.id, name: w.row.name, warning: w.row.warning)
+                        return VerifyCommand.watchlisted(id: w.id, name: w.name, warning: w.warning)
                     }
                     guard let best else { return VerifyCommand.noNameMatch }
                     index = best.index
@@ -256,10 +247,11 @@ public final class VerifyIndex: Sendable {
 
     /// The closest watch-list entry at or above the threshold (an identical key scores 1), first listed
     /// on ties.
-    static func watch(key: String, trigrams q: Set<UInt64>, in s: State) -> (Watch, Double)? {
+    static func watch(key: String, trigrams q: Set<UInt64>, in s: State,
+                      scratch: TrigramIndex.Scratch) -> (VerifySnapshotRows.Watch, Double)? {
         if let exact = s.watchByKey[key] { return (s.watches[exact], 1) }
-        var found: (Watch, Double)?
-        s.watchNames.search(q, limit: 1, threshold: Trigrams.threshold) { slot, score in found = (s.watches[slot], score) }
+        var found: (VerifySnapshotRows.Watch, Double)?
+        s.watchNames.search(q, limit: 1, threshold: Trigrams.threshold, scratch: scratch) { slot, score in found = (s.watches[slot], score) }
         return found
     }
 
