@@ -143,5 +143,6 @@ enum AgencyCommands {
 
 func format2(_ x: Double) -> String {
     let scaled = Int((x * 100).rounded())
-    return "\(scaled / 100).\(scaled % 100 < 10 ? "0" : "")\(scaled % 100)"
+    let cents = scaled % 100
+    return String(scaled / 100) + (cents < 10 ? ".0" : ".") + String(cents)
 }

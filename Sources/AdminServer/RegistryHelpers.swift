@@ -30,12 +30,14 @@ enum RegistryHelpers {
 
     /// Parses `TH`, `TH/construction`, `JP,MY/domestic_work` into destination scopes.
     static func scopes(_ text: String) throws -> [DestinationScope] {
+        // Byte-wise: every hotline lookup with destination= parses one.
         try text.split(separator: ",").map { item in
-            let parts = item.split(separator: "/", maxSplits: 1).map(String.init)
-            guard parts[0].count == 2, parts[0].allSatisfy({ $0.isLetter && $0.isASCII }) else {
+            let slash = item.utf8.firstIndex(of: UInt8(ascii: "/"))
+            let country = item[..<(slash ?? item.endIndex)]
+            guard country.utf8.count == 2, country.utf8.allSatisfy({ (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }) else {
                 throw invalid("scope", "destinations are ISO country codes, optionally /sector: TH,MY/domestic_work")
             }
-            return DestinationScope(country: parts[0], sector: parts.count > 1 ? parts[1] : nil)
+            return DestinationScope(country: String(country), sector: slash.map { String(item[item.utf8.index(after: $0)...]) }.flatMap { $0.isEmpty ? nil : $0 })
         }
     }
 

@@ -74,20 +74,38 @@ enum VerifyCommand {
     }
 
     /// An ID-card number: digits (Latin or Khmer) with optional spaces or dashes, six or more.
+    /// One pass, and a name (the common case) is turned away at its first letter.
     static func idCard(_ query: String) -> String? {
-        let digits = NameKey.digits(query)
-        let other = query.unicodeScalars.filter { !($0 == " " || $0 == "-") }.count - digits.count
-        return digits.count >= 6 && other == 0 ? digits : nil
+        var digits: [UInt8] = []
+        for scalar in query.unicodeScalars {
+            switch scalar.value {
+            case 0x30...0x39: digits.append(UInt8(scalar.value))
+            case 0x17E0...0x17E9: digits.append(UInt8(scalar.value - 0x17E0 + 0x30))
+            case 0x20, 0x2D: continue
+            default: return nil
+            }
+        }
+        return digits.count >= 6 ? String(decoding: digits, as: UTF8.self) : nil
     }
 
-    typealias Match = (id: String, nameEN: String, nameKM: String, score: Double, exact: Bool)
+    /// A name match: `label` is the agency as a candidate line shows it (`candidateLabel`).
+    typealias Match = (label: String, score: Double, exact: Bool)
+
+    /// "B-4711 Bench 4711 Manpower Co., Ltd. / ក្រុមហ៊ុន បេញ 4711": the hotline index keeps it per agency.
+    static func candidateLabel(id: String, nameEN: String, nameKM: String) -> String {
+        "\(id) \(nameEN) / \(nameKM)"
+    }
 
     /// How the name matched, and the candidates when the best match is not clear-cut.
-    static func matchFields(best: Match, others: [Match]) -> [Field] {
+    static func matchFields(best: Match, others: some Collection<Match>) -> [Field] {
         var f = [Field("match", best.exact ? "exact" : "similar"), Field("score", format2(best.score))]
-        let close = best.exact ? [] : others.filter { best.score - $0.score < 0.2 }
-        if !close.isEmpty {
-            for c in ([best] + close).prefix(5) { f.append(Field("candidate", "\(c.id) \(c.nameEN) / \(c.nameKM) (\(format2(c.score)))")) }
+        guard !best.exact else { return f }
+        var shown = 0
+        for c in others where best.score - c.score < 0.2 {
+            if shown == 0 { f.append(Field("candidate", best.label + " (" + format2(best.score) + ")")) }
+            f.append(Field("candidate", c.label + " (" + format2(c.score) + ")"))
+            shown += 1
+            if shown == 4 { break }
         }
         return f
     }
@@ -165,8 +183,8 @@ enum VerifyCommand {
                 }
                 guard let best else { return noNameMatch }
                 agencyID = best.id
-                extra += matchFields(best: (best.id, best.nameEN, best.nameKM, best.score, best.exact),
-                                     others: candidates.dropFirst().map { ($0.id, $0.nameEN, $0.nameKM, $0.score, $0.exact) })
+                extra += matchFields(best: (candidateLabel(id: best.id, nameEN: best.nameEN, nameKM: best.nameKM), best.score, best.exact),
+                                     others: candidates.dropFirst().map { (candidateLabel(id: $0.id, nameEN: $0.nameEN, nameKM: $0.nameKM), $0.score, $0.exact) })
             }
         }
         guard let agency = try await tx.agency(id: agencyID) else { return (.unknown, []) }

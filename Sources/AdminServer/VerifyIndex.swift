@@ -24,8 +24,11 @@ public final class VerifyIndex: Sendable {
         /// The facts that do not depend on the question, rendered once when the entry changes.
         var fields: [Field] = []
         var scopeSet: Set<DestinationScope> = []
+        /// How a candidate line names the agency.
+        var label = ""
 
         mutating func prepare() {
+            label = VerifyCommand.candidateLabel(id: id, nameEN: nameEN, nameKM: nameKM)
             let facts = licence.map { l in
                 VerifyCommand.LicenceFacts(number: l.number, state: l.state, validUntil: l.expiresOn, since: l.since, until: l.suspendedUntil)
             }
@@ -204,8 +207,14 @@ public final class VerifyIndex: Sendable {
 
     /// The answer to a `verify` for now, or nil when the index is not loaded yet.
     func lookup(query: String, province: String?, destination: DestinationScope?) -> (Verdict, [Field])? {
+        // The state is borrowed from the snapshot, not copied out of it: a copy retains and releases
+        // every table of the index on each lookup.
+        let snap = current.withLockedValue { $0 }
+        return lookup(in: snap.state, query: query, province: province, destination: destination)
+    }
+
+    private func lookup(in s: State, query: String, province: String?, destination: DestinationScope?) -> (Verdict, [Field])? {
         do {
-            let s = snapshot
             guard s.loaded else { return nil }
             let day = Self.today(offset: s.clockOffset)
             var extra: [Field] = []
@@ -231,16 +240,16 @@ public final class VerifyIndex: Sendable {
                     let watch = Self.watch(key: key, trigrams: keyTrigrams, in: s, scratch: scratch)
                     let best = candidates.first
                     if let (w, score) = watch, score >= 0.5, !(best?.exact ?? false), score >= (best?.score ?? 0) {
-                        return VerifyCommand.watchlisted(id: w.id, name: w.name, warning: w.warning)
+                        return VerifyCommand.watchlisted(id: s.watches[w].id, name: s.watches[w].name, warning: s.watches[w].warning)
                     }
                     guard let best else { return VerifyCommand.noNameMatch }
                     index = best.index
-                    extra += VerifyCommand.matchFields(best: (s.entries[best.index].id, s.entries[best.index].nameEN, s.entries[best.index].nameKM, best.score, best.exact),
-                                                       others: candidates.dropFirst().map { (s.entries[$0.index].id, s.entries[$0.index].nameEN, s.entries[$0.index].nameKM, $0.score, $0.exact) })
+                    extra += VerifyCommand.matchFields(best: (s.entries[best.index].label, best.score, best.exact),
+                                                       others: candidates.dropFirst().lazy.map { (s.entries[$0.index].label, $0.score, $0.exact) })
                 }
             }
-            let e = s.entries[index]
-            return VerifyCommand.render(base: e.fields, licenceState: e.licence?.state, scope: e.scopeSet, provinces: e.provinces,
+            return VerifyCommand.render(base: s.entries[index].fields, licenceState: s.entries[index].licence?.state,
+                                        scope: s.entries[index].scopeSet, provinces: s.entries[index].provinces,
                                         bans: s.bans, province: province, destination: destination, day: day, on: nil, extra: extra)
         }
     }
@@ -248,10 +257,10 @@ public final class VerifyIndex: Sendable {
     /// The closest watch-list entry at or above the threshold (an identical key scores 1), first listed
     /// on ties.
     static func watch(key: String, trigrams q: Set<UInt64>, in s: State,
-                      scratch: TrigramIndex.Scratch) -> (VerifySnapshotRows.Watch, Double)? {
-        if let exact = s.watchByKey[key] { return (s.watches[exact], 1) }
-        var found: (VerifySnapshotRows.Watch, Double)?
-        s.watchNames.search(q, limit: 1, threshold: Trigrams.threshold, scratch: scratch) { slot, score in found = (s.watches[slot], score) }
+                      scratch: TrigramIndex.Scratch) -> (slot: Int, score: Double)? {
+        if let exact = s.watchByKey[key] { return (exact, 1) }
+        var found: (Int, Double)?
+        s.watchNames.search(q, limit: 1, threshold: Trigrams.threshold, scratch: scratch) { slot, score in found = (slot, score) }
         return found
     }
 
@@ -267,10 +276,11 @@ public final class VerifyIndex: Sendable {
                            scratch: TrigramIndex.Scratch = TrigramIndex.Scratch()) -> [Candidate] {
         guard !key.isEmpty else { return [] }
         var top: [Candidate] = []
+        let idRank = s.idRank  // captured alone: capturing `s` copied the whole state
         func better(_ a: Candidate, _ b: Candidate) -> Bool {
             if a.exact != b.exact { return a.exact }
             if a.score != b.score { return a.score > b.score }
-            return s.idRank[a.index] < s.idRank[b.index]
+            return idRank[a.index] < idRank[b.index]
         }
         func offer(_ c: Candidate) {
             // Most entries sharing a common word fall below the current k-th best: reject them first.
@@ -284,10 +294,11 @@ public final class VerifyIndex: Sendable {
             if top.count > limit { top.removeLast() }
         }
         for i in s.byKey[key] ?? [] { offer(Candidate(index: i, score: 1, exact: true)) }
-        for names in [s.namesEN, s.namesKM] {
-            names.search(q, limit: limit, threshold: Trigrams.threshold, scratch: scratch) { slot, score in
-                offer(Candidate(index: slot, score: score, exact: false))
-            }
+        s.namesEN.search(q, limit: limit, threshold: Trigrams.threshold, scratch: scratch) { slot, score in
+            offer(Candidate(index: slot, score: score, exact: false))
+        }
+        s.namesKM.search(q, limit: limit, threshold: Trigrams.threshold, scratch: scratch) { slot, score in
+            offer(Candidate(index: slot, score: score, exact: false))
         }
         return top
     }

@@ -42,24 +42,41 @@ public enum NameKey {
 
     /// The same key for all-ASCII input without Foundation's normalisation (already NFC; most hotline
     /// queries are typed in Latin script, and NFC through Foundation was the largest cost of a name
-    /// lookup). Nil when the input has any non-ASCII byte.
+    /// lookup). One pass over the bytes into one buffer, a company-form word taken back out when it
+    /// ends. Nil when the input has any non-ASCII byte.
     static func asciiKey(_ name: String) -> String? {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(name.utf8.count)
+        var out: [UInt8] = []
+        out.reserveCapacity(name.utf8.count)
+        var wordStart = -1  // where the current word begins in `out`; -1 between words
+        func endWord() {
+            guard wordStart >= 0 else { return }
+            let word = out[wordStart...]
+            if asciiFormWords.contains(where: { $0.elementsEqual(word) }) {
+                out.removeSubrange(max(0, wordStart - 1)...)  // the word and the space before it
+            }
+            wordStart = -1
+        }
         for b in name.utf8 {
+            let c: UInt8
             switch b {
             case 0x80...: return nil
-            case 0x41...0x5A: bytes.append(b + 0x20)
-            case 0x61...0x7A, 0x30...0x39: bytes.append(b)
-            default: bytes.append(0x20)
+            case 0x41...0x5A: c = b + 0x20
+            case 0x61...0x7A, 0x30...0x39: c = b
+            default:
+                endWord()
+                continue
             }
+            if wordStart < 0 {
+                if !out.isEmpty { out.append(0x20) }
+                wordStart = out.count
+            }
+            out.append(c)
         }
-        var words: [Substring] = []
-        for word in String(decoding: bytes, as: UTF8.self).split(separator: " ") where !formWords.contains(String(word)) {
-            words.append(word)
-        }
-        return words.joined(separator: " ")
+        endWord()
+        return String(decoding: out, as: UTF8.self)
     }
+
+    private static let asciiFormWords: [[UInt8]] = formWords.compactMap { w in w.utf8.allSatisfy { $0 < 0x80 } ? Array(w.utf8) : nil }
 
     /// Khmer dependent vowels, signs and the coeng (U+17B4–U+17D3, U+17DD) belong to the word.
     private static func isKhmerMark(_ v: UInt32) -> Bool {

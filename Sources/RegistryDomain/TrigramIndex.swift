@@ -19,19 +19,23 @@
 /// Similarity is pg_trgm's (`Trigrams.similarity`), computed with the same division, so scores and
 /// the threshold test match the database path exactly.
 public struct TrigramIndex: Sendable {
-    /// trigram → slots holding it, ascending.
-    private var postings: [UInt64: [Int32]] = [:]
-    /// dense trigram → slots lacking it, ascending.
-    private var complements: [UInt64: [Int32]] = [:]
+    /// trigram → its number in the per-trigram tables below (one hash lookup per query trigram).
+    private var numbers: [UInt64: Int32] = [:]
+    /// Per trigram number: slots holding it, ascending.
+    private var postings: [[Int32]] = []
+    /// Per trigram number: how a search reads it (set by `seal()`).
+    private var kinds: [Kind] = []
+    /// Per dense trigram number: slots lacking it, ascending (empty for other trigrams).
+    private var complements: [[Int32]] = []
     /// Trigram count per slot.
     private var sizes: [UInt16] = []
     /// Tie-break order per slot (lower first).
     private var ranks: [Int32] = []
     /// Slots by (size, rank): the best untouched slots first.
     private var bySize: [Int32] = []
-    /// Common but not dense trigram → bit per slot holding it (a list longer than n/64 slots is no
-    /// smaller than its bits).
-    private var bits: [UInt64: [UInt64]] = [:]
+    /// Per common but not dense trigram number: a bit per slot holding it (a list longer than n/64
+    /// slots is no smaller than its bits); empty for other trigrams.
+    private var bits: [[UInt64]] = []
     /// The fewest trigrams any slot has.
     private var minSize = 0
     private var sealed = true
@@ -44,7 +48,14 @@ public struct TrigramIndex: Sendable {
     /// Appends a name's trigrams as the next slot; `seal()` before searching again.
     public mutating func append(_ trigrams: Set<UInt64>) {
         let slot = Int32(sizes.count)
-        for t in trigrams { postings[t, default: []].append(slot) }
+        for t in trigrams {
+            if let number = numbers[t] {
+                postings[Int(number)].append(slot)
+            } else {
+                numbers[t] = Int32(postings.count)
+                postings.append([slot])
+            }
+        }
         sizes.append(UInt16(clamping: trigrams.count))
         ranks.append(slot)
         sealed = false
@@ -61,21 +72,25 @@ public struct TrigramIndex: Sendable {
     public mutating func seal() {
         guard !sealed else { return }
         let n = sizes.count
-        complements = [:]
-        for (t, list) in postings where list.count * 2 > n {
-            var missing: [Int32] = []
-            missing.reserveCapacity(n - list.count)
-            var next = 0
-            for slot in 0..<Int32(n) {
-                if next < list.count, list[next] == slot { next += 1 } else { missing.append(slot) }
+        kinds = [Kind](repeating: .sparse, count: postings.count)
+        complements = [[Int32]](repeating: [], count: postings.count)
+        bits = [[UInt64]](repeating: [], count: postings.count)
+        for (number, list) in postings.enumerated() {
+            if list.count * 2 > n {
+                var missing: [Int32] = []
+                missing.reserveCapacity(n - list.count)
+                var next = 0
+                for slot in 0..<Int32(n) {
+                    if next < list.count, list[next] == slot { next += 1 } else { missing.append(slot) }
+                }
+                complements[number] = missing
+                kinds[number] = .dense
+            } else if list.count * 64 > n {
+                var words = [UInt64](repeating: 0, count: (n + 63) / 64)
+                for slot in list { words[Int(slot) >> 6] |= 1 << UInt64(slot & 63) }
+                bits[number] = words
+                kinds[number] = .common
             }
-            complements[t] = missing
-        }
-        bits = [:]
-        for (t, list) in postings where list.count * 64 > n && list.count * 2 <= n {
-            var words = [UInt64](repeating: 0, count: (n + 63) / 64)
-            for slot in list { words[Int(slot) >> 6] |= 1 << UInt64(slot & 63) }
-            bits[t] = words
         }
         minSize = Int(sizes.min() ?? 0)
         let (sizes, ranks) = (self.sizes, self.ranks)
@@ -121,12 +136,11 @@ public struct TrigramIndex: Sendable {
         guard n > 0, !query.isEmpty, limit > 0 else { return }
         var denseLists: [[Int32]] = [], sparseLists: [[Int32]] = [], longLists: [([Int32], [UInt64])] = []
         for t in query {
-            if let missing = complements[t] {
-                denseLists.append(missing)
-            } else if let words = bits[t], let list = postings[t] {
-                longLists.append((list, words))
-            } else if let list = postings[t] {
-                sparseLists.append(list)
+            guard let number = numbers[t].map(Int.init) else { continue }
+            switch kinds[number] {
+            case .dense: denseLists.append(complements[number])
+            case .common: longLists.append((postings[number], bits[number]))
+            case .sparse: sparseLists.append(postings[number])
             }
         }
         let dense = denseLists.count
@@ -216,6 +230,11 @@ public struct TrigramIndex: Sendable {
             }
         }
         for m in best { offer(Int(m.slot), Double(m.common) / Double(m.denominator)) }
+    }
+
+    /// How a search reads a trigram: its slots, its bits, or the slots lacking it.
+    private enum Kind: UInt8, Sendable {
+        case sparse, common, dense
     }
 
     private struct Match {

@@ -11,6 +11,9 @@ import Testing
         #expect(NameKey.make("ក្រុមហ៊ុន អង្គរ\u{200B}ម៉ែនផៅវើ") == NameKey.make("អង្គរម៉ែនផៅវើ"))
         #expect(NameKey.make("Agency ១២៣") == "agency 123")
         // The ASCII fast path gives exactly the general path's key.
+        for text in ["The Co Ltd", "co.ltd", "Coltd Angkor The", "  Angkor--co,,Ltd  Manpower the", "company", "", "a co b"] {
+            #expect(NameKey.asciiKey(text) == NameKey.unicodeKey(text), "\(text)")
+        }
         var rng = SplitMix64(seed: 7)
         let alphabet = Array("aZ09 .,-&()'Co Ltd the\t/".unicodeScalars)
         for _ in 0..<2_000 {
