@@ -78,6 +78,7 @@ let package = Package(
         .testTarget(name: "LineGrammarTests", dependencies: ["LineGrammar", "RegistryDomain"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AdminProtocolTests", dependencies: ["AdminProtocol", "AdminServer"]),
         .testTarget(name: "RegistryDomainTests", dependencies: ["RegistryDomain"]),
+        .testTarget(name: "AdminServerTests", dependencies: ["AdminServer"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["RegistryStore", "RegistryDomain", "AdminProtocol", "LineGrammar", "registryd", "registryctl"]

@@ -19,7 +19,7 @@ public final class TimerService: Service, Sendable {
     private let counter: VerifyCounter
     private let interval: Duration
     private let logger: Logger
-    private let kicked = NIOLockedValueBox(false)
+    private let wakeup = Wakeup()
     private let index: VerifyIndex?
 
     public init(store: Store, rulebook: Rulebook, calendar: WorkingCalendar, counter: VerifyCounter, interval: Duration, logger: Logger,
@@ -35,7 +35,7 @@ public final class TimerService: Service, Sendable {
 
     /// Runs a round now instead of at the next tick (after the test clock moved).
     public func kick() {
-        kicked.withLockedValue { $0 = true }
+        wakeup.signal()
     }
 
     public func run() async throws {
@@ -53,12 +53,8 @@ public final class TimerService: Service, Sendable {
             } catch {
                 logger.warning("timer round failed; retrying", metadata: ["error": "\(StoreError.from(error))"])
             }
-            // Sleep in short steps so that a kick (the test clock moved) starts the next round at once.
-            let deadline = ContinuousClock.now + interval
-            while ContinuousClock.now < deadline, !Task.isShuttingDownGracefully, !kicked.withLockedValue({ k in defer { k = false }; return k }) {
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(20)) }
-                if Task.isCancelled { return }
-            }
+            // Until the next tick, or at once on a kick (the test clock moved).
+            await cancelWhenGracefulShutdown { [wakeup, interval] in await wakeup.wait(for: interval) }
         }
     }
 
