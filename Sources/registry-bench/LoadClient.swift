@@ -5,7 +5,6 @@ import Glibc
 #endif
 
 /// Closed-loop load over a Unix socket: each client sends one request, waits for the whole reply, repeats.
-/// Blocking sockets on dedicated threads keep the load generator cheaper than the server it measures.
 enum LoadClient {
     struct Result {
         var operations: Int
@@ -33,74 +32,88 @@ enum LoadClient {
         return fd
     }
 
-    /// Runs `clients` threads for `seconds`, each sending `request` and reading until a final reply line
-    /// (registryd), or until the first CRLF when `redis` (inline PING / GET of a missing key).
+    /// Runs `clients` connections for `seconds`, each sending `request` and reading until a final reply
+    /// line (registryd), or until the first CRLF when `redis` (inline PING / GET of a missing key).
+    ///
+    /// One thread multiplexes all connections with poll(2), as redis-benchmark does, so both servers
+    /// meet the same kind of client. (A blocking thread per connection made every reply wake a sleeping
+    /// thread on the other CPU: measured, write() was then half of the daemon's CPU, and the comparison
+    /// with redis-benchmark's single-threaded client was not like for like.)
     ///
     /// `{n}` in the request is replaced by a fresh value per request (idempotency keys of filings);
     /// with `expect`, only replies whose final line starts with it are counted.
     static func run(socket path: String, request: String, clients: Int, seconds: Double, redis: Bool = false, expect: String? = nil) -> Result {
-        final class Totals: @unchecked Sendable {  // guarded by `lock`
-            let lock = NSLock()
-            var total = 0
-            var latencies: [Double] = []
+        struct Connection {
+            var fd: Int32
+            var pending: [UInt8] = []
+            var lineStart = 0
+            var sentAt: UInt64 = 0
+            var sent = 0
         }
-        let totals = Totals()
-        let group = DispatchGroup()
-        let start = Date()
         let run = UInt32.random(in: 0...UInt32.max)
         let templated = request.contains("{n}")
         let parts = request.components(separatedBy: "{n}")
-        for client in 0..<clients {
-            group.enter()
-            Thread {
-                let fd = connect(path)
-                var bytes = Array(request.utf8)
-                var buffer = [UInt8](repeating: 0, count: 65536)
-                var count = 0
-                var local: [Double] = []
-                local.reserveCapacity(200_000)
-                let deadline = Date().addingTimeInterval(seconds)
-                var sent = 0
-                while Date() < deadline {
-                    if templated {
-                        sent += 1
-                        bytes = Array(parts.joined(separator: "\(run)-\(client)-\(sent)").utf8)
-                    }
-                    let t0 = DispatchTime.now().uptimeNanoseconds
-                    _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-                    var pending: [UInt8] = []
-                    var finalLine: [UInt8] = []
-                    reading: while true {
-                        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-                        if n <= 0 { break reading }
-                        pending.append(contentsOf: buffer[0..<n])
-                        if redis {
-                            if pending.last == 0x0A { break reading }
-                            continue
-                        }
-                        // A reply ends with a final line "NNN TOKEN…\n" (4th byte a space).
-                        var lineStart = 0
-                        for i in 0..<pending.count where pending[i] == 0x0A {
-                            if i - lineStart >= 4, pending[lineStart + 3] == 0x20 {
-                                finalLine = Array(pending[lineStart..<i])
-                                break reading
-                            }
-                            lineStart = i + 1
-                        }
-                    }
-                    if let expect, !finalLine.starts(with: Array(expect.utf8)) { continue }
-                    local.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1000)
-                    count += 1
-                }
-                close(fd)
-                totals.lock.lock()
-                totals.total += count
-                totals.latencies += local
-                totals.lock.unlock()
-                group.leave()
-            }.start()
+        let fixed = Array(request.utf8)
+        let expected = expect.map { Array($0.utf8) }
+        var connections: [Connection] = (0..<clients).map { _ in Connection(fd: connect(path)) }
+        var polls = connections.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var latencies: [Double] = []
+        latencies.reserveCapacity(400_000)
+        var operations = 0
+
+        func send(_ c: Int) {
+            connections[c].sent += 1
+            let bytes = templated ? Array(parts.joined(separator: "\(run)-\(c)-\(connections[c].sent)").utf8) : fixed
+            connections[c].sentAt = DispatchTime.now().uptimeNanoseconds
+            var offset = 0
+            while offset < bytes.count {  // requests are small: the socket buffer takes them whole
+                let n = bytes.withUnsafeBytes { write(connections[c].fd, $0.baseAddress! + offset, $0.count - offset) }
+                if n <= 0 { return }
+                offset += n
+            }
         }
-        group.wait()
-        return Result(operations: totals.total, seconds: Date().timeIntervalSince(start), latenciesMicros: totals.latencies)
+
+        /// The final line of a complete reply in `pending`, if one has arrived.
+        func finalLine(_ c: Int) -> ArraySlice<UInt8>? {
+            let pending = connections[c].pending
+            if redis { return pending.last == 0x0A ? pending[...] : nil }
+            // A reply ends with a final line "NNN TOKEN…\n" (4th byte a space).
+            var lineStart = connections[c].lineStart
+            defer { connections[c].lineStart = lineStart }
+            var i = lineStart
+            while i < pending.count {
+                if pending[i] == 0x0A {
+                    if i - lineStart >= 4, pending[lineStart + 3] == 0x20 { return pending[lineStart..<i] }
+                    lineStart = i + 1
+                }
+                i += 1
+            }
+            return nil
+        }
+
+        let start = DispatchTime.now().uptimeNanoseconds
+        let deadline = start + UInt64(seconds * 1e9)
+        for c in connections.indices { send(c) }
+        while DispatchTime.now().uptimeNanoseconds < deadline {
+            guard poll(&polls, nfds_t(polls.count), 100) > 0 else { continue }
+            for c in polls.indices where polls[c].revents != 0 {
+                let n = buffer.withUnsafeMutableBytes { read(connections[c].fd, $0.baseAddress, $0.count) }
+                guard n > 0 else { polls[c].fd = -1; continue }  // closed: poll ignores negative fds
+                connections[c].pending.append(contentsOf: buffer[0..<n])
+                guard let line = finalLine(c) else { continue }
+                let now = DispatchTime.now().uptimeNanoseconds
+                if expected.map({ line.starts(with: $0) }) ?? true, now < deadline {
+                    latencies.append(Double(now - connections[c].sentAt) / 1000)
+                    operations += 1
+                }
+                connections[c].pending.removeAll(keepingCapacity: true)
+                connections[c].lineStart = 0
+                if now < deadline { send(c) }
+            }
+        }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        for c in connections { close(c.fd) }
+        return Result(operations: operations, seconds: min(elapsed, seconds), latenciesMicros: latencies)
     }
 }
