@@ -19,8 +19,10 @@
 /// Similarity is pg_trgm's (`Trigrams.similarity`), computed with the same division, so scores and
 /// the threshold test match the database path exactly.
 public struct TrigramIndex: Sendable {
-    /// trigram → its number in the per-trigram tables below (one hash lookup per query trigram).
+    /// trigram → its number in the per-trigram tables below, while appending.
     private var numbers: [UInt64: Int32] = [:]
+    /// trigram → number << 2 | kind, for searching (set by `seal()`): one probe per query trigram.
+    private var table = TrigramTable()
     /// Per trigram number: slots holding it, ascending.
     private var postings: [[Int32]] = []
     /// Per trigram number: how a search reads it (set by `seal()`).
@@ -95,6 +97,7 @@ public struct TrigramIndex: Sendable {
                 kinds[number] = .common
             }
         }
+        table = TrigramTable(numbers.map { (key: $0.key, value: UInt32($0.value) << 2 | UInt32(kinds[Int($0.value)].rawValue)) })
         minSize = Int(sizes.min() ?? 0)
         shapes = zip(sizes, ranks).map { Shape(size: $0, rank: $1) }
         let (sizes, ranks) = (self.sizes, self.ranks)
@@ -149,11 +152,12 @@ public struct TrigramIndex: Sendable {
         guard n > 0, !query.isEmpty, limit > 0 else { return }
         var denseLists: [[Int32]] = [], sparseLists: [[Int32]] = [], longLists: [([Int32], [UInt64])] = []
         for t in query {
-            guard let number = numbers[t].map(Int.init) else { continue }
-            switch kinds[number] {
+            guard let entry = table.value(t) else { continue }
+            let number = Int(entry >> 2)
+            switch Kind(rawValue: UInt8(entry & 3)) {
             case .dense: denseLists.append(complements[number])
             case .common: longLists.append((postings[number], bits[number]))
-            case .sparse: sparseLists.append(postings[number])
+            case .sparse, nil: sparseLists.append(postings[number])
             }
         }
         let dense = denseLists.count

@@ -69,3 +69,21 @@ import Testing
         #expect(offers == 1)
     }
 }
+
+/// The search's trigram table: every stored key found with its value, absent keys not found.
+@Suite struct TrigramTableTests {
+    @Test func findsWhatItHoldsAndNothingElse() {
+        var rng = SplitMix64(seed: 11)
+        var pairs: [(key: UInt64, value: UInt32)] = [(0, 7), (UInt64.max, 8)]
+        // Keys differing only in their low bits (as trigram hashes of one word often do) and random ones.
+        for i in 0..<3_000 { pairs.append((key: 0x2000_0000_0000 &+ UInt64(i), value: UInt32(i))) }
+        for i in 0..<3_000 { pairs.append((key: rng.next(), value: UInt32(i) << 2 | 3)) }
+        let table = TrigramTable(pairs)
+        for (key, value) in pairs { #expect(table.value(key) == value) }
+        for _ in 0..<3_000 {
+            let key = rng.next()
+            if !pairs.contains(where: { $0.key == key }) { #expect(table.value(key) == nil) }
+        }
+        #expect(TrigramTable().value(42) == nil)
+    }
+}
