@@ -96,14 +96,25 @@ enum VerifyCommand {
         "\(id) \(nameEN) / \(nameKM)"
     }
 
+    /// "label (0.77)", in one allocation (concatenating made one per piece, on every ambiguous lookup).
+    static func candidate(_ m: Match) -> String {
+        var v = ""
+        v.reserveCapacity(m.label.utf8.count + 8)
+        v += m.label
+        v += " ("
+        v += format2(m.score)
+        v += ")"
+        return v
+    }
+
     /// How the name matched, and the candidates when the best match is not clear-cut.
     static func matchFields(best: Match, others: some Collection<Match>) -> [Field] {
         var f = [Field("match", best.exact ? "exact" : "similar"), Field("score", format2(best.score))]
         guard !best.exact else { return f }
         var shown = 0
         for c in others where best.score - c.score < 0.2 {
-            if shown == 0 { f.append(Field("candidate", best.label + " (" + format2(best.score) + ")")) }
-            f.append(Field("candidate", c.label + " (" + format2(c.score) + ")"))
+            if shown == 0 { f.append(Field("candidate", candidate(best))) }
+            f.append(Field("candidate", candidate(c)))
             shown += 1
             if shown == 4 { break }
         }

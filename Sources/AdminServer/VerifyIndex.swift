@@ -207,28 +207,28 @@ public final class VerifyIndex: Sendable {
 
     /// The answer to a `verify` for now, or nil when the index is not loaded yet.
     func lookup(query: String, province: String?, destination: DestinationScope?) -> (Verdict, [Field])? {
-        // The state is borrowed from the snapshot, not copied out of it: a copy retains and releases
-        // every table of the index on each lookup.
+        // The state is read through the snapshot, never copied out of it: a copy retains and releases
+        // every table of the index on each lookup (passing `snap.state` as an argument made one).
         let snap = current.withLockedValue { $0 }
-        return lookup(in: snap.state, query: query, province: province, destination: destination)
+        return lookup(in: snap, query: query, province: province, destination: destination)
     }
 
-    private func lookup(in s: State, query: String, province: String?, destination: DestinationScope?) -> (Verdict, [Field])? {
+    private func lookup(in snap: Snapshot, query: String, province: String?, destination: DestinationScope?) -> (Verdict, [Field])? {
         do {
-            guard s.loaded else { return nil }
-            let day = Self.today(offset: s.clockOffset)
+            guard snap.state.loaded else { return nil }
+            let day = Self.today(offset: snap.state.clockOffset)
             var extra: [Field] = []
             let index: Int
             switch LicenceNumber.parse(query) {
             case .badCheckDigit:
                 return VerifyCommand.invalidNumber
             case .valid(let number):
-                guard let i = s.byLicence[number.description] else { return VerifyCommand.unknownLicence(number.description) }
+                guard let i = snap.state.byLicence[number.description] else { return VerifyCommand.unknownLicence(number.description) }
                 index = i
             case .notALicenceNumber:
                 if let card = VerifyCommand.idCard(query) {
-                    if let w = s.watchByCard[card] { return VerifyCommand.watchlisted(id: s.watches[w].id, name: nil, warning: nil) }
-                    guard let (i, role) = s.cards[card]?.first else { return VerifyCommand.unknownRecruiter }
+                    if let w = snap.state.watchByCard[card] { return VerifyCommand.watchlisted(id: snap.state.watches[w].id, name: nil, warning: nil) }
+                    guard let (i, role) = snap.state.cards[card]?.first else { return VerifyCommand.unknownRecruiter }
                     index = i
                     extra.append(Field("recruiter_role", role))
                 } else {
@@ -236,31 +236,31 @@ public final class VerifyIndex: Sendable {
                     let keyTrigrams = Trigrams.of(key)
                     let scratch = scratches.withLockedValue { $0.popLast() } ?? TrigramIndex.Scratch()
                     defer { scratches.withLockedValue { $0.append(scratch) } }
-                    let candidates = Self.candidates(key: key, trigrams: keyTrigrams, in: s, limit: 6, scratch: scratch)
-                    let watch = Self.watch(key: key, trigrams: keyTrigrams, in: s, scratch: scratch)
+                    let candidates = Self.candidates(key: key, trigrams: keyTrigrams, in: snap, limit: 6, scratch: scratch)
+                    let watch = Self.watch(key: key, trigrams: keyTrigrams, in: snap, scratch: scratch)
                     let best = candidates.first
                     if let (w, score) = watch, score >= 0.5, !(best?.exact ?? false), score >= (best?.score ?? 0) {
-                        return VerifyCommand.watchlisted(id: s.watches[w].id, name: s.watches[w].name, warning: s.watches[w].warning)
+                        return VerifyCommand.watchlisted(id: snap.state.watches[w].id, name: snap.state.watches[w].name, warning: snap.state.watches[w].warning)
                     }
                     guard let best else { return VerifyCommand.noNameMatch }
                     index = best.index
-                    extra += VerifyCommand.matchFields(best: (s.entries[best.index].label, best.score, best.exact),
-                                                       others: candidates.dropFirst().lazy.map { (s.entries[$0.index].label, $0.score, $0.exact) })
+                    extra += VerifyCommand.matchFields(best: (snap.state.entries[best.index].label, best.score, best.exact),
+                                                       others: candidates.dropFirst().map { (snap.state.entries[$0.index].label, $0.score, $0.exact) })
                 }
             }
-            return VerifyCommand.render(base: s.entries[index].fields, licenceState: s.entries[index].licence?.state,
-                                        scope: s.entries[index].scopeSet, provinces: s.entries[index].provinces,
-                                        bans: s.bans, province: province, destination: destination, day: day, on: nil, extra: extra)
+            return VerifyCommand.render(base: snap.state.entries[index].fields, licenceState: snap.state.entries[index].licence?.state,
+                                        scope: snap.state.entries[index].scopeSet, provinces: snap.state.entries[index].provinces,
+                                        bans: snap.state.bans, province: province, destination: destination, day: day, on: nil, extra: extra)
         }
     }
 
     /// The closest watch-list entry at or above the threshold (an identical key scores 1), first listed
     /// on ties.
-    static func watch(key: String, trigrams q: Set<UInt64>, in s: State,
+    static func watch(key: String, trigrams q: Set<UInt64>, in snap: Snapshot,
                       scratch: TrigramIndex.Scratch) -> (slot: Int, score: Double)? {
-        if let exact = s.watchByKey[key] { return (exact, 1) }
+        if let exact = snap.state.watchByKey[key] { return (exact, 1) }
         var found: (Int, Double)?
-        s.watchNames.search(q, limit: 1, threshold: Trigrams.threshold, scratch: scratch) { slot, score in found = (slot, score) }
+        snap.state.watchNames.search(q, limit: 1, threshold: Trigrams.threshold, scratch: scratch) { slot, score in found = (slot, score) }
         return found
     }
 
@@ -272,11 +272,11 @@ public final class VerifyIndex: Sendable {
 
     /// Exact key first, then trigram similarity ≥ the pg_trgm threshold, best per agency (either
     /// script), ties by agency id. `TrigramIndex` offers only the slots that can be among the best.
-    static func candidates(key: String, trigrams q: Set<UInt64>, in s: State, limit: Int,
+    static func candidates(key: String, trigrams q: Set<UInt64>, in snap: Snapshot, limit: Int,
                            scratch: TrigramIndex.Scratch = TrigramIndex.Scratch()) -> [Candidate] {
         guard !key.isEmpty else { return [] }
         var top: [Candidate] = []
-        let idRank = s.idRank  // captured alone: capturing `s` copied the whole state
+        let idRank = snap.state.idRank  // captured alone: capturing `s` copied the whole state
         func better(_ a: Candidate, _ b: Candidate) -> Bool {
             if a.exact != b.exact { return a.exact }
             if a.score != b.score { return a.score > b.score }
@@ -293,11 +293,11 @@ public final class VerifyIndex: Sendable {
             top.insert(c, at: position)
             if top.count > limit { top.removeLast() }
         }
-        for i in s.byKey[key] ?? [] { offer(Candidate(index: i, score: 1, exact: true)) }
-        s.namesEN.search(q, limit: limit, threshold: Trigrams.threshold, scratch: scratch) { slot, score in
+        for i in snap.state.byKey[key] ?? [] { offer(Candidate(index: i, score: 1, exact: true)) }
+        snap.state.namesEN.search(q, limit: limit, threshold: Trigrams.threshold, scratch: scratch) { slot, score in
             offer(Candidate(index: slot, score: score, exact: false))
         }
-        s.namesKM.search(q, limit: limit, threshold: Trigrams.threshold, scratch: scratch) { slot, score in
+        snap.state.namesKM.search(q, limit: limit, threshold: Trigrams.threshold, scratch: scratch) { slot, score in
             offer(Candidate(index: slot, score: score, exact: false))
         }
         return top
