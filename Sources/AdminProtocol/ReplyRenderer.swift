@@ -4,6 +4,12 @@ import LineGrammar
 public enum ReplyRenderer {
     /// Text form: `NNN-` data lines, then `NNN STATUS key=value…`, each ending in LF.
     public static func text(_ reply: Reply) -> String {
+        String(decoding: textBytes(reply), as: UTF8.self)
+    }
+
+    /// The text form as UTF-8 bytes, as the wire takes them (no String in between: validating and
+    /// copying the bytes of a 900-byte reply back out of a String was measurable on every lookup).
+    public static func textBytes(_ reply: Reply) -> [UInt8] {
         // Built as bytes: this is the hot path of every reply (measured: String appends and scalar-wise
         // quoting were most of a hotline name lookup's user time).
         var out: [UInt8] = []
@@ -44,7 +50,7 @@ public enum ReplyRenderer {
             append(field, to: &out)
         }
         out.append(0x0A)
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     private static func append(_ field: Field, to out: inout [UInt8]) {

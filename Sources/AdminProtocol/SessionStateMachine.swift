@@ -35,10 +35,22 @@ public struct SessionStateMachine: Sendable {
         public var mutating: Bool
     }
 
+    /// Bytes for the wire: a rendered reply or a prompt.
+    public struct Output: Hashable, Sendable, ExpressibleByStringLiteral {
+        public var bytes: [UInt8]
+
+        public init(bytes: [UInt8]) { self.bytes = bytes }
+        public init(_ text: String) { bytes = Array(text.utf8) }
+        public init(stringLiteral text: String) { self.init(text) }
+
+        /// The bytes as text (they are always valid UTF-8).
+        public var text: String { String(decoding: bytes, as: UTF8.self) }
+    }
+
     /// Actions for the I/O shell, executed in order.
     public enum Action: Hashable, Sendable {
         /// Write these bytes.
-        case write(String)
+        case write(Output)
         /// Run the command's handler, then call `completed(_:reply:)`.
         case execute(Invocation, Pending)
         /// Record the refusal in the audit trail, then call `completed(_:reply:)` with this reply.
@@ -60,7 +72,9 @@ public struct SessionStateMachine: Sendable {
         var invalid: TokenizeError?
     }
 
-    private static let pong = ReplyRenderer.text(Reply.final(.status, Field("msg", "pong")))
+    private static let ready: Output = "> "
+    private static let continuation: Output = "+ "
+    private static let pong = Output(bytes: ReplyRenderer.textBytes(Reply.final(.status, Field("msg", "pong"))))
 
     public let server: String
     public let limits: ProtocolLimits
@@ -142,10 +156,10 @@ public struct SessionStateMachine: Sendable {
         }
         switch parsed {
         case .blank:
-            return prompt ? [.write("> ")] : []
+            return prompt ? [.write(Self.ready)] : []
         case .request(let command, let arguments, let heredoc?):
             payload = PayloadCollector(command: command, arguments: arguments, marker: heredoc)
-            return prompt ? [.write("+ ")] : []
+            return prompt ? [.write(Self.continuation)] : []
         case .request(let command, let arguments, nil):
             return dispatch(command, arguments, payload: nil)
         }
@@ -183,7 +197,7 @@ public struct SessionStateMachine: Sendable {
             collector.text += text
         }
         payload = collector
-        return prompt ? [.write("+ ")] : []
+        return prompt ? [.write(Self.continuation)] : []
     }
 
     /// Payload lines are validated like request lines: strict UTF-8, no controls but tab.
@@ -315,9 +329,9 @@ public struct SessionStateMachine: Sendable {
 
     // MARK: - Output
 
-    private func render(_ reply: Reply, pending: Pending?) -> String {
+    private func render(_ reply: Reply, pending: Pending?) -> Output {
         let asJSON = pending?.json ?? json
-        return asJSON ? ReplyRenderer.json(reply, command: pending?.words ?? []) : ReplyRenderer.text(reply)
+        return asJSON ? Output(ReplyRenderer.json(reply, command: pending?.words ?? [])) : Output(bytes: ReplyRenderer.textBytes(reply))
     }
 
     private mutating func emit(_ reply: Reply, pending: Pending?) -> [Action] {
@@ -331,7 +345,7 @@ public struct SessionStateMachine: Sendable {
                 return actions
             }
         }
-        if prompt { actions.append(.write(payload != nil ? "+ " : "> ")) }
+        if prompt { actions.append(.write(payload != nil ? Self.continuation : Self.ready)) }
         return actions
     }
 

@@ -216,8 +216,8 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
         var wrote = false
         for action in actions {
             switch action {
-            case .write(let text):
-                context.write(wrapOutboundOut(ByteBuffer(string: text)), promise: nil)
+            case .write(let output):
+                context.write(wrapOutboundOut(ByteBuffer(bytes: output.bytes)), promise: nil)
                 wrote = true
             case .execute(let invocation, let pending):
                 busy = true

@@ -16,11 +16,23 @@ public enum Quoter {
         guard let first = utf8.first else { return .quoted }
         var quote = first == UInt8(ascii: "#") || first == UInt8(ascii: "\"")
         // Byte-wise: a combining mark after "-" would make Character-wise hasPrefix("--") miss it.
-        if utf8.starts(with: [0x2D, 0x2D]) || utf8.starts(with: [0x3C, 0x3C]) { quote = true }
+        if first == 0x2D || first == 0x3C, utf8.dropFirst().first == first { quote = true }  // "--", "<<"
         let scanned: Form? = utf8.withContiguousStorageIfAvailable { bytes -> Form in
             var i = 0
             let n = bytes.count
             while i < n {
+                // Eight ASCII bytes at a time (names, dates and codes are mostly ASCII runs).
+                if i + 8 <= n {
+                    let w = UnsafeRawPointer(bytes.baseAddress! + i).loadUnaligned(as: UInt64.self)
+                    if w & Self.highBits == 0 {
+                        if Self.hasByteBelow(w, 0x20) || Self.hasByte(w, 0x22) || Self.hasByte(w, 0x5C) || Self.hasByte(w, 0x7F) {
+                            return .escaped
+                        }
+                        if !quote, Self.hasByte(w, 0x20) || Self.hasByte(w, 0x3D) { quote = true }
+                        i += 8
+                        continue
+                    }
+                }
                 let b = bytes[i]
                 if b < 0x80 {
                     if b == 0x22 || b == 0x5C || b < 0x20 || b == 0x7F { return .escaped }
@@ -55,6 +67,22 @@ public enum Quoter {
             if v == 0x20 || v == 0x3D { quote = true }
         }
         return quote ? .quoted : .bare
+    }
+
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+    /// Does any byte of `w` (all below 0x80) equal `b`? (A zero byte of w ^ b…b, found without a loop.)
+    @inline(__always)
+    private static func hasByte(_ w: UInt64, _ b: UInt8) -> Bool {
+        let x = w ^ (ones &* UInt64(b))
+        return (x &- ones) & ~x & highBits != 0
+    }
+
+    /// Is any byte of `w` (all below 0x80) less than `n` (at most 0x80)?
+    @inline(__always)
+    private static func hasByteBelow(_ w: UInt64, _ n: UInt8) -> Bool {
+        (w &- ones &* UInt64(n)) & ~w & highBits != 0
     }
 
     /// True when `value` cannot stand as a bare token and must be quoted.

@@ -18,7 +18,8 @@ struct Bench: ParsableCommand {
     @Option(help: "Use a running registryd on this socket instead of starting one.") var socket: String?
     @Option(help: "Client counts to measure.") var clients: [Int] = [1, 8]
     @Option(help: "Repetitions of each figure, ours and the baseline back to back; the median ratio is shown.") var repeats: Int = 3
-    @Option(help: "Groups to measure: protocol (ping, rule.show), verify, filing.") var only: [String] = ["protocol", "verify", "filing"]
+    @Option(help: "Groups to measure: protocol (ping, rule.show), verify, filing, search (in-process name search).")
+    var only: [String] = ["protocol", "verify", "filing", "search"]
     @Option(help: "With --socket: only send this one request line (e.g. 'verify \"Angkor Manpower\"') and print its rate, for profiling.")
     var request: String?
 
@@ -30,6 +31,7 @@ struct Bench: ParsableCommand {
             }
             return
         }
+        if only == ["search"] { return SearchBench.run(seconds: seconds) }
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("registry-bench-\(getpid())").path
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         chmod(work, 0o755)
@@ -71,6 +73,7 @@ struct Bench: ParsableCommand {
         }
         }
         guard socket == nil else { return }
+        if only.contains("search") { SearchBench.run(seconds: seconds) }
         if only.contains("filing") { try measureFilings(work: work, path: path) }
         guard only.contains("verify") else { return }
         print("")

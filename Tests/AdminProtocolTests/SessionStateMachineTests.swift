@@ -22,7 +22,7 @@ import Testing
     static func line(_ text: String) -> SessionStateMachine.Event { .line(Array(text.utf8)) }
 
     static func written(_ actions: [SessionStateMachine.Action]) -> String {
-        actions.compactMap { if case .write(let s) = $0 { return s } else { return nil } }.joined()
+        actions.compactMap { if case .write(let s) = $0 { return s.text } else { return nil } }.joined()
     }
 
     @Test func pingAnswersInline() {

@@ -69,6 +69,19 @@ import Testing
             let v = Self.value(&rng)
             #expect(Quoter.form(v) == reference(v), "seed \(seed): \(v.unicodeScalars.map { String($0.value, radix: 16) })")
         }
+        // Longer values, and long ASCII runs with one odd byte anywhere: the scan reads eight bytes at a
+        // time, and every position within and across those words must count.
+        let plain = Array("abcdefghijklmnopqrstuvwxyzABC0123456789-_./,:@".unicodeScalars)
+        let odd: [Unicode.Scalar] = [" ", "=", "\"", "\\", "\u{7F}", "\u{1F}", "\u{0}", "\t", "#", "é", "ក", "\u{202E}", "\u{0378}"]
+        for seed in UInt64(1)...5_000 {
+            var rng = SplitMix(seed: seed)
+            let joined = (0..<Int.random(in: 1...6, using: &rng)).map { _ in Self.value(&rng) }.joined()
+            #expect(Quoter.form(joined) == reference(joined), "seed \(seed): \(joined.unicodeScalars.map { String($0.value, radix: 16) })")
+            var scalars = (0..<Int.random(in: 0...40, using: &rng)).map { _ in plain.randomElement(using: &rng)! }
+            if Bool.random(using: &rng) { scalars.insert(odd.randomElement(using: &rng)!, at: Int.random(in: 0...scalars.count, using: &rng)) }
+            let ascii = String(String.UnicodeScalarView(scalars))
+            #expect(Quoter.form(ascii) == reference(ascii), "seed \(seed): \(ascii.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
     }
 
     @Test func quotedValuesContainNoRawControlsOrBidi() {
