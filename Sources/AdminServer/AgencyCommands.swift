@@ -141,8 +141,23 @@ enum AgencyCommands {
     }
 }
 
+/// A number with two decimals, rounded half away from zero (similarity scores).
 func format2(_ x: Double) -> String {
     let scaled = Int((x * 100).rounded())
-    let cents = scaled % 100
-    return String(scaled / 100) + (cents < 10 ? ".0" : ".") + String(cents)
+    if scaled < 0 { return "-" + format2(-x) }
+    guard scaled < 1_000_000 else { return String(scaled / 100) + "." + String(scaled % 100 / 10) + String(scaled % 10) }
+    // Scores (0.00–1.00) on every candidate line: digits written straight into a small string.
+    return String(unsafeUninitializedCapacity: 8) { buffer in
+        func digit(_ d: Int) -> UInt8 { UInt8(ascii: "0") + UInt8(d) }
+        let whole = scaled / 100
+        var n = 0
+        if whole >= 1000 { buffer[n] = digit(whole / 1000 % 10); n += 1 }
+        if whole >= 100 { buffer[n] = digit(whole / 100 % 10); n += 1 }
+        if whole >= 10 { buffer[n] = digit(whole / 10 % 10); n += 1 }
+        buffer[n] = digit(whole % 10)
+        buffer[n + 1] = UInt8(ascii: ".")
+        buffer[n + 2] = digit(scaled % 100 / 10)
+        buffer[n + 3] = digit(scaled % 10)
+        return n + 4
+    }
 }

@@ -233,7 +233,7 @@ public final class VerifyIndex: Sendable {
                     extra.append(Field("recruiter_role", role))
                 } else {
                     let key = NameKey.make(query)
-                    let keyTrigrams = Trigrams.of(key)
+                    let keyTrigrams = Trigrams.distinct(of: key)
                     let scratch = scratches.withLockedValue { $0.popLast() } ?? TrigramIndex.Scratch()
                     defer { scratches.withLockedValue { $0.append(scratch) } }
                     let candidates = Self.candidates(key: key, trigrams: keyTrigrams, in: snap, limit: 6, scratch: scratch)
@@ -256,7 +256,7 @@ public final class VerifyIndex: Sendable {
 
     /// The closest watch-list entry at or above the threshold (an identical key scores 1), first listed
     /// on ties.
-    static func watch(key: String, trigrams q: Set<UInt64>, in snap: Snapshot,
+    static func watch(key: String, trigrams q: [UInt64], in snap: Snapshot,
                       scratch: TrigramIndex.Scratch) -> (slot: Int, score: Double)? {
         if let exact = snap.state.watchByKey[key] { return (exact, 1) }
         var found: (Int, Double)?
@@ -272,7 +272,7 @@ public final class VerifyIndex: Sendable {
 
     /// Exact key first, then trigram similarity ≥ the pg_trgm threshold, best per agency (either
     /// script), ties by agency id. `TrigramIndex` offers only the slots that can be among the best.
-    static func candidates(key: String, trigrams q: Set<UInt64>, in snap: Snapshot, limit: Int,
+    static func candidates(key: String, trigrams q: [UInt64], in snap: Snapshot, limit: Int,
                            scratch: TrigramIndex.Scratch = TrigramIndex.Scratch()) -> [Candidate] {
         guard !key.isEmpty else { return [] }
         var top: [Candidate] = []

@@ -115,6 +115,9 @@ public struct TrigramIndex: Sendable {
         fileprivate var marks: [Mark] = []
         fileprivate var epoch: UInt32 = 0
         fileprivate var touched: [Int32] = []
+        fileprivate var denseLists: [[Int32]] = []
+        fileprivate var sparseLists: [[Int32]] = []
+        fileprivate var longLists: [([Int32], [UInt64])] = []
 
         public init() {}
 
@@ -147,10 +150,33 @@ public struct TrigramIndex: Sendable {
     /// all offers: a slot missing here is beaten by `limit` others of this index.
     public func search(_ query: Set<UInt64>, limit: Int, threshold: Double, scratch: Scratch = Scratch(),
                        _ offer: (Int, Double) -> Void) {
+        search(query: query, limit: limit, threshold: threshold, scratch: scratch, offer)
+    }
+
+    /// The same for `Trigrams.distinct(of:)` (each trigram once), what a lookup uses.
+    public func search(_ query: [UInt64], limit: Int, threshold: Double, scratch: Scratch = Scratch(),
+                       _ offer: (Int, Double) -> Void) {
+        search(query: query, limit: limit, threshold: threshold, scratch: scratch, offer)
+    }
+
+    // Generic over the query's collection, specialised here for the two public entry points (a generic
+    // public function would run unspecialised when called from another module).
+    private func search(query: some Collection<UInt64>, limit: Int, threshold: Double, scratch: Scratch,
+                        _ offer: (Int, Double) -> Void) {
         precondition(sealed, "seal() after appending")
         let n = sizes.count
         guard n > 0, !query.isEmpty, limit > 0 else { return }
-        var denseLists: [[Int32]] = [], sparseLists: [[Int32]] = [], longLists: [([Int32], [UInt64])] = []
+        // The lists' own arrays are reused from lookup to lookup (taken out of the scratch and put back).
+        var denseLists = scratch.denseLists, sparseLists = scratch.sparseLists, longLists = scratch.longLists
+        scratch.denseLists = []
+        scratch.sparseLists = []
+        scratch.longLists = []
+        defer {
+            denseLists.removeAll(keepingCapacity: true)
+            sparseLists.removeAll(keepingCapacity: true)
+            longLists.removeAll(keepingCapacity: true)
+            (scratch.denseLists, scratch.sparseLists, scratch.longLists) = (denseLists, sparseLists, longLists)
+        }
         for t in query {
             guard let entry = table.value(t) else { continue }
             let number = Int(entry >> 2)

@@ -27,6 +27,36 @@ public enum Trigrams {
         return out
     }
 
+    /// The same trigrams as `of(_:)`, as a sorted array without repeats: what a lookup needs to probe
+    /// the indexes, without building a hashed set for a query used once.
+    public static func distinct(of key: String) -> [UInt64] {
+        var out: [UInt64] = []
+        out.reserveCapacity(key.utf8.count + 2)
+        var a: UInt32 = 0x20, b: UInt32 = 0x20
+        var inWord = false
+        for scalar in key.unicodeScalars {
+            let c = scalar.value
+            if c == 0x20 {
+                if inWord { out.append(hash(a, b, 0x20)) }
+                inWord = false
+                a = 0x20; b = 0x20
+                continue
+            }
+            inWord = true
+            out.append(hash(a, b, c))
+            a = b; b = c
+        }
+        if inWord { out.append(hash(a, b, 0x20)) }
+        out.sort()
+        var kept = 0
+        for t in out where kept == 0 || out[kept - 1] != t {
+            out[kept] = t
+            kept += 1
+        }
+        out.removeLast(out.count - kept)
+        return out
+    }
+
     @inline(__always)
     private static func hash(_ a: UInt32, _ b: UInt32, _ c: UInt32) -> UInt64 {
         UInt64(a) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64(b) << 21 ^ UInt64(c)

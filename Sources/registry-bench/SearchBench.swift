@@ -24,7 +24,7 @@ enum SearchBench {
 
         func search() {
             let key = NameKey.make(query)
-            let q = Trigrams.of(key)
+            let q = Trigrams.distinct(of: key)
             en.search(q, limit: 6, threshold: Trigrams.threshold, scratch: scratch) { slot, _ in sink &+= slot }
             km.search(q, limit: 6, threshold: Trigrams.threshold, scratch: scratch) { slot, _ in sink &+= slot }
         }

@@ -87,3 +87,16 @@ import Testing
         #expect(TrigramTable().value(42) == nil)
     }
 }
+
+/// A lookup's trigram list is the name's trigram set, sorted, each once.
+@Suite struct TrigramListTests {
+    @Test func distinctEqualsTheSet() {
+        var rng = SplitMix64(seed: 5)
+        let alphabet = Array("ab c1 ក្ 4".unicodeScalars)
+        for _ in 0..<2_000 {
+            let n = Int(rng.next() % 30)
+            let key = String(String.UnicodeScalarView((0..<n).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }))
+            #expect(Trigrams.distinct(of: key) == Trigrams.of(key).sorted(), "\(key)")
+        }
+    }
+}
