@@ -34,6 +34,7 @@ let package = Package(
                 "RegistryDomain",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -79,6 +80,7 @@ let package = Package(
         .testTarget(name: "AdminProtocolTests", dependencies: ["AdminProtocol", "AdminServer"]),
         .testTarget(name: "RegistryDomainTests", dependencies: ["RegistryDomain"]),
         .testTarget(name: "AdminServerTests", dependencies: ["AdminServer"]),
+        .testTarget(name: "RegistryStoreTests", dependencies: ["RegistryStore", "RegistryDomain"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["RegistryStore", "RegistryDomain", "AdminProtocol", "LineGrammar", "registryd", "registryctl"]

@@ -149,9 +149,9 @@ enum ComplaintCommands {
             : try await ctx.services.store.file(call)
         var out: Reply
         switch outcome {
-        case .filed(_, let stored):
-            guard let decoded = ReplyCodec.decode(stored) else { throw StoreError.internalError("stored reply unreadable") }
-            out = decoded
+        case .filed(let id, _):
+            // The reply the database stored for replays, built again here rather than decoded back.
+            out = intake.reply(id: id, respondent: respondent, receivedOn: receivedOn, plan: plan)
         case .replay(let stored):
             guard let decoded = ReplyCodec.decode(stored) else { throw StoreError.internalError("stored reply unreadable") }
             out = decoded

@@ -1,5 +1,6 @@
 import Logging
 import NIOConcurrencyHelpers
+import NIOPosix
 import PostgresNIO
 
 /// The daemon's access to PostgreSQL: one pool, transactions with a deadline and the caller's context.
@@ -49,7 +50,7 @@ public final class Store: Sendable {
         try await withLease(deadlineSeconds: deadlineSeconds) { started in
             do {
                 return try await self.client.withConnection { conn in
-                    started.set()
+                    guard started.start() else { throw StoreError.unavailable }
                     return try await body(conn)
                 }
             } catch let error as StoreError {
@@ -63,47 +64,63 @@ public final class Store: Sendable {
     /// Waiting for a pooled connection is bounded here: while PostgreSQL is down the pool keeps
     /// reconnecting with backoff and a request would wait for ever. Once the work runs, the server's
     /// statement_timeout bounds it instead (cancelling a running transaction would blur whether it
-    /// committed).
+    /// committed): the work starts or the wait expires, never both (`StartFlag`).
+    ///
+    /// The bound is one timer on an event loop. (It was a sleeping child task racing the work in a task
+    /// group: a sleep goes through Dispatch's timer thread, and with the extra tasks that was a large
+    /// share of the daemon's CPU per complaint filing, measured with perf.)
     private func withLease<Value: Sendable>(
         deadlineSeconds: Int, _ work: @escaping @Sendable (StartFlag) async throws -> Value
     ) async throws -> Value {
         let started = StartFlag()
-        let leaseTimeout = Duration.seconds(min(max(1, deadlineSeconds), Self.maxLeaseWaitSeconds))
-        return try await withThrowingTaskGroup(of: Outcome<Value>.self) { group in
-            group.addTask { .value(try await work(started)) }
-            group.addTask {
-                try await Task.sleep(for: leaseTimeout)
-                if started.isSet { return .waited }
+        let task = Task { try await work(started) }
+        let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(
+            in: .seconds(Int64(min(max(1, deadlineSeconds), Self.maxLeaseWaitSeconds)))
+        ) {
+            if started.expire() { task.cancel() }
+        }
+        defer { timer.cancel() }
+        do {
+            let value = try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
+            pool?.markSuccess()
+            return value
+        } catch {
+            if started.expired || StoreError.from(error) == .unavailable {
+                pool?.markFailure()
                 throw StoreError.unavailable
             }
-            do {
-                while let next = try await group.next() {
-                    if case .value(let v) = next {
-                        group.cancelAll()
-                        pool?.markSuccess()
-                        return v
-                    }
-                }
-            } catch {
-                if StoreError.from(error) == .unavailable { pool?.markFailure() } else { pool?.markSuccess() }
-                throw error
-            }
-            throw StoreError.unavailable
+            pool?.markSuccess()
+            throw error
         }
     }
 
     /// Longest wait for a pooled connection before `451` (the database is down or saturated).
     public static let maxLeaseWaitSeconds = 2
 
-    private enum Outcome<Value: Sendable>: Sendable {
-        case value(Value)
-        case waited
-    }
-
+    /// Whether the work got its connection in time: exactly one of `start()` and `expire()` succeeds.
     final class StartFlag: Sendable {
-        private let flag = NIOLockedValueBox(false)
-        var isSet: Bool { flag.withLockedValue { $0 } }
-        func set() { flag.withLockedValue { $0 = true } }
+        private enum State { case waiting, started, expired }
+        private let state = NIOLockedValueBox(State.waiting)
+
+        /// The work has its connection; false when the wait expired first (the work must not run).
+        func start() -> Bool {
+            state.withLockedValue { s in
+                guard s == .waiting else { return s == .started }
+                s = .started
+                return true
+            }
+        }
+
+        /// The wait is over; false when the work already started (it runs to its end).
+        func expire() -> Bool {
+            state.withLockedValue { s in
+                guard s == .waiting else { return false }
+                s = .expired
+                return true
+            }
+        }
+
+        var expired: Bool { state.withLockedValue { $0 == .expired } }
     }
 
     private func run<Value: Sendable>(
@@ -112,7 +129,7 @@ public final class Store: Sendable {
     ) async throws -> Value {
         do {
             return try await client.withTransaction(logger: logger) { conn in
-                started.set()
+                guard started.start() else { throw StoreError.unavailable }
                 let timeout = "\(deadlineSeconds * 1000)"
                 try await conn.query("""
                     SELECT set_config('statement_timeout', \(timeout), true),

@@ -53,6 +53,10 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
+        // Swift Concurrency's jobs run on NIO's event loops (where PostgresNIO's connections live), not
+        // on a separate thread pool: a complaint filing hopped between the two pools several times, and
+        // those thread switches were most of the daemon's CPU per filing (measured with perf).
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let settings = try await common.settings()
         let logger = common.logger(settings)
