@@ -1,11 +1,34 @@
+import LineGrammar
+
 /// One `key=value` pair of a data line or of a reply's final line. Multi-valued fields repeat the key.
 public struct Field: Hashable, Sendable {
     public var key: String
-    public var value: String
+    public var value: String {
+        didSet { form = nil }
+    }
+    /// How the text form writes `value` (bare, quoted, escaped), when decided ahead by `prepared` for a
+    /// value rendered on many replies (the hotline index's facts); nil: decided when rendered.
+    public private(set) var form: Quoter.Form?
 
     public init(_ key: String, _ value: String) {
         self.key = key
         self.value = value
+        self.form = nil
+    }
+
+    /// A field whose quoting is decided now, once, rather than at every rendering.
+    public static func prepared(_ key: String, _ value: String) -> Field {
+        var field = Field(key, value)
+        field.form = Quoter.form(value)
+        return field
+    }
+
+    /// Equal when key and value are: the cached form is derived from the value.
+    public static func == (a: Field, b: Field) -> Bool { a.key == b.key && a.value == b.value }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(key)
+        hasher.combine(value)
     }
 }
 

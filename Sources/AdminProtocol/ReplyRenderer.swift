@@ -56,7 +56,7 @@ public enum ReplyRenderer {
     private static func append(_ field: Field, to out: inout [UInt8]) {
         out.append(contentsOf: field.key.utf8)
         out.append(0x3D)
-        switch Quoter.form(field.value) {
+        switch field.form ?? Quoter.form(field.value) {
         case .bare:
             out.append(contentsOf: field.value.utf8)
         case .quoted:

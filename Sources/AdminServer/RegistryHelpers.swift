@@ -43,6 +43,12 @@ enum RegistryHelpers {
 
     static func province(_ text: String?) throws -> String? {
         guard let text else { return nil }
+        // The usual form, two ASCII digits, without building a string of digits.
+        let utf8 = text.utf8
+        if utf8.count == 2, let a = utf8.first, let b = utf8.last, (0x30...0x39).contains(a), (0x30...0x39).contains(b),
+           (1...25).contains(Int(a - 0x30) * 10 + Int(b - 0x30)) {
+            return text
+        }
         let digits = NameKey.digits(text)
         guard digits.count == 2, let n = Int(digits), (1...25).contains(n) else {
             throw invalid("province", "province codes are 01 to 25")

@@ -32,7 +32,8 @@ public final class VerifyIndex: Sendable {
             let facts = licence.map { l in
                 VerifyCommand.LicenceFacts(number: l.number, state: l.state, validUntil: l.expiresOn, since: l.since, until: l.suspendedUntil)
             }
-            fields = VerifyCommand.agencyFields(agency: (id, nameEN, nameKM), licence: facts, scope: scope)
+            // Quoting decided once here, not on every lookup that shows this agency.
+            fields = VerifyCommand.agencyFields(agency: (id, nameEN, nameKM), licence: facts, scope: scope).map { .prepared($0.key, $0.value) }
             scopeSet = Set(scope)
         }
     }

@@ -9,6 +9,20 @@ import Testing
                                                   [Field("id", "A-2"), Field("note", "line\nbreak \u{202E}")]]),
                               fields: [Field("rows", "2")])
 
+    /// A field prepared ahead (its quoting decided once) renders exactly as a plain one, and a changed
+    /// value is quoted afresh.
+    @Test func preparedFieldsRenderAsPlainOnes() {
+        let values = ["A-1", "", "two words", "ក្រុមហ៊ុន ភ្នំពេញ", "say \"hi\"", "line\nbreak", "#tag", "--x", "a=b", "\u{202E}x"]
+        let plain = Reply(.ok, data: .record(values.map { Field("v", $0) }), fields: values.map { Field("f", $0) })
+        let prepared = Reply(.ok, data: .record(values.map { .prepared("v", $0) }), fields: values.map { .prepared("f", $0) })
+        #expect(ReplyRenderer.text(prepared) == ReplyRenderer.text(plain))
+        #expect(prepared == plain)
+        var changed = Field.prepared("v", "bare")
+        changed.value = "needs quotes"
+        #expect(changed.form == nil)
+        #expect(ReplyRenderer.text(Reply(.ok, fields: [changed])) == "200 OK v=\"needs quotes\"\n")
+    }
+
     @Test func textLinesFollowTheGrammar() throws {
         let text = ReplyRenderer.text(Self.sample)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
