@@ -7,23 +7,7 @@ public enum Trigrams {
     public static func of(_ key: String) -> Set<UInt64> {
         var out: Set<UInt64> = []
         out.reserveCapacity(key.utf8.count + 2)
-        // A rolling window over the padded words: "  w", " wo", "wor", …, "rd " (no per-word arrays;
-        // this runs on every name lookup).
-        var a: UInt32 = 0x20, b: UInt32 = 0x20
-        var inWord = false
-        for scalar in key.unicodeScalars {
-            let c = scalar.value
-            if c == 0x20 {
-                if inWord { out.insert(hash(a, b, 0x20)) }
-                inWord = false
-                a = 0x20; b = 0x20
-                continue
-            }
-            inWord = true
-            out.insert(hash(a, b, c))
-            a = b; b = c
-        }
-        if inWord { out.insert(hash(a, b, 0x20)) }
+        forEach(in: key) { out.insert($0) }
         return out
     }
 
@@ -32,21 +16,7 @@ public enum Trigrams {
     public static func distinct(of key: String) -> [UInt64] {
         var out: [UInt64] = []
         out.reserveCapacity(key.utf8.count + 2)
-        var a: UInt32 = 0x20, b: UInt32 = 0x20
-        var inWord = false
-        for scalar in key.unicodeScalars {
-            let c = scalar.value
-            if c == 0x20 {
-                if inWord { out.append(hash(a, b, 0x20)) }
-                inWord = false
-                a = 0x20; b = 0x20
-                continue
-            }
-            inWord = true
-            out.append(hash(a, b, c))
-            a = b; b = c
-        }
-        if inWord { out.append(hash(a, b, 0x20)) }
+        forEach(in: key) { out.append($0) }
         out.sort()
         var kept = 0
         for t in out where kept == 0 || out[kept - 1] != t {
@@ -55,6 +25,27 @@ public enum Trigrams {
         }
         out.removeLast(out.count - kept)
         return out
+    }
+
+    /// Each trigram of the padded words, repeats included: a rolling window "  w", " wo", "wor", …,
+    /// "rd " (no per-word arrays; this runs on every name lookup).
+    @inline(__always)
+    private static func forEach(in key: String, _ body: (UInt64) -> Void) {
+        var a: UInt32 = 0x20, b: UInt32 = 0x20
+        var inWord = false
+        for scalar in key.unicodeScalars {
+            let c = scalar.value
+            if c == 0x20 {
+                if inWord { body(hash(a, b, 0x20)) }
+                inWord = false
+                a = 0x20; b = 0x20
+                continue
+            }
+            inWord = true
+            body(hash(a, b, c))
+            a = b; b = c
+        }
+        if inWord { body(hash(a, b, 0x20)) }
     }
 
     @inline(__always)

@@ -199,10 +199,7 @@ extension FilingRequest.Document {
         out.member("sector", sector)
         out.member("narrative", narrative)
         out.member("received", received)
-        out.key("complainants")
-        out.beginArray()
-        for c in complainants {
-            out.beginObject()
+        out.objects("complainants", complainants) { c, out in
             out.member("sex", c.sex)
             out.member("age", c.age)
             out.member("commune", c.commune)
@@ -219,29 +216,17 @@ extension FilingRequest.Document {
                 out.member("address", i.address)
                 out.endObject()
             }
-            out.endObject()
         }
-        out.endArray()
-        out.key("evidence")
-        out.beginArray()
-        for e in evidence {
-            out.beginObject()
+        out.objects("evidence", evidence) { e, out in
             out.member("kind", e.kind)
             out.member("description", e.description)
             out.member("sha256", e.sha256)
-            out.endObject()
         }
-        out.endArray()
-        out.key("timers")
-        out.beginArray()
-        for t in timers {
-            out.beginObject()
+        out.objects("timers", timers) { t, out in
             out.member("kind", t.kind)
             out.member("fires", t.fires)
             out.member("rule", t.rule)
-            out.endObject()
         }
-        out.endArray()
         out.member("event_detail", event_detail)
         out.member("audit_arguments", audit_arguments)
         out.member("audit_detail", audit_detail)

@@ -41,6 +41,18 @@ struct JSONBytes {
         endArray()
     }
 
+    /// `"name": [{…}, …]`, one object per item, its members written by `members`.
+    mutating func objects<Item>(_ name: String, _ items: [Item], _ members: (Item, inout JSONBytes) -> Void) {
+        key(name)
+        beginArray()
+        for item in items {
+            beginObject()
+            members(item, &self)
+            endObject()
+        }
+        endArray()
+    }
+
     /// `"name": value`, left out when the value is nil (as `JSONEncoder` does for optionals).
     mutating func member(_ name: String, _ value: String?) {
         guard let value else { return }
