@@ -83,13 +83,15 @@ public final class VerifyIndex: Sendable {
         self.logger = logger
     }
 
-    public var isLoaded: Bool { snapshot.loaded }
+    public var isLoaded: Bool { snapshot.state.loaded }
 
-    private var snapshot: State { current.withLockedValue { $0 }.state }
+    /// The current snapshot; read its state through it (`snapshot.state.x`), since copying the state
+    /// out retains and releases every table of the index.
+    private var snapshot: Snapshot { current.withLockedValue { $0 } }
 
     private func update(_ body: (inout State) -> Void) {
         writer.withLock {
-            var s = snapshot
+            var s = snapshot.state
             body(&s)
             let fresh = Snapshot(s)
             current.withLockedValue { $0 = fresh }
@@ -188,17 +190,17 @@ public final class VerifyIndex: Sendable {
 
     /// Today by the registry clock as last heard (nil before the index has loaded).
     public var today: CivilDate? {
-        let s = snapshot
-        return s.loaded ? Self.today(offset: s.clockOffset) : nil
+        let snap = snapshot
+        return snap.state.loaded ? Self.today(offset: snap.state.clockOffset) : nil
     }
 
     /// Whether the agency is known (index loaded).
-    func hasAgency(_ id: String) -> Bool { snapshot.byID[id] != nil }
+    func hasAgency(_ id: String) -> Bool { snapshot.state.byID[id] != nil }
 
     /// The agency holding a licence number.
     func agency(licence: String) -> String? {
-        let s = snapshot
-        return s.byLicence[licence].map { s.entries[$0].id }
+        let snap = snapshot
+        return snap.state.byLicence[licence].map { snap.state.entries[$0].id }
     }
 
     // MARK: - Lookup
@@ -213,8 +215,7 @@ public final class VerifyIndex: Sendable {
     func lookup(query: String, province: String?, destination: DestinationScope?) -> (Verdict, [Field])? {
         // The state is read through the snapshot, never copied out of it: a copy retains and releases
         // every table of the index on each lookup (passing `snap.state` as an argument made one).
-        let snap = current.withLockedValue { $0 }
-        return lookup(in: snap, query: query, province: province, destination: destination)
+        lookup(in: snapshot, query: query, province: province, destination: destination)
     }
 
     private func lookup(in snap: Snapshot, query: String, province: String?, destination: DestinationScope?) -> (Verdict, [Field])? {
@@ -243,7 +244,8 @@ public final class VerifyIndex: Sendable {
                     let watch = Self.watch(key: key, trigrams: keyTrigrams, in: snap, scratch: scratch)
                     let best = candidates.first
                     if let (w, score) = watch, score >= 0.5, !(best?.exact ?? false), score >= (best?.score ?? 0) {
-                        return VerifyCommand.watchlisted(id: snap.state.watches[w].id, name: snap.state.watches[w].name, warning: snap.state.watches[w].warning)
+                        let listed = snap.state.watches[w]
+                        return VerifyCommand.watchlisted(id: listed.id, name: listed.name, warning: listed.warning)
                     }
                     guard let best else { return VerifyCommand.noNameMatch }
                     index = best.index
@@ -286,7 +288,7 @@ public final class VerifyIndex: Sendable {
                            scratch: TrigramIndex.Scratch = TrigramIndex.Scratch()) -> [Candidate] {
         guard !key.isEmpty else { return [] }
         var top: [Candidate] = []
-        let idRank = snap.state.idRank  // captured alone: capturing `s` copied the whole state
+        let idRank = snap.state.idRank  // captured alone, not the whole state
         func better(_ a: Candidate, _ b: Candidate) -> Bool {
             if a.exact != b.exact { return a.exact }
             if a.score != b.score { return a.score > b.score }
