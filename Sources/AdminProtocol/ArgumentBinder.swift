@@ -31,7 +31,7 @@ public enum ArgumentBinder {
             throw Failure(argument: spec.name, message: "more than \(limits.maxArguments) arguments", reason: "too_many_arguments")
         }
         var inv = Invocation(command: spec.name)
-        var words = [spec.name]
+        var words: [RedactedWord] = [.word(spec.name)]
         // Parameter lists are short: a linear search beats building dictionaries on every command.
         let fieldSpecs = spec.fields
         let optionSpecs = arguments.contains { if case .option = $0 { return true } else { return false } } ? spec.allOptions : []
@@ -45,12 +45,12 @@ public enum ArgumentBinder {
                 let p = spec.positionals[index]
                 try check(value, p)
                 inv.positionals.append(value)
-                words.append(p.sensitive ? "***" : Quoter.quote(value))
+                words.append(.positional(value, sensitive: p.sensitive))
             case .field(let key, let value):
                 guard let p = fieldSpecs.first(where: { $0.name == key }) else { throw Failure(argument: key, message: "unknown field") }
                 try check(value, p)
                 inv.fields.append(Field(key, value))
-                words.append(key + "=" + (p.sensitive ? "***" : Quoter.quote(value)))
+                words.append(.field(key: key, value: value, sensitive: p.sensitive))
             case .option(let key, let value):
                 guard let p = optionSpecs.first(where: { $0.name == key }) else { throw Failure(argument: "--" + key, message: "unknown option") }
                 if p.type == .boolean {
@@ -71,7 +71,7 @@ public enum ArgumentBinder {
                     inv.reason = v
                 default: inv.options[key] = v
                 }
-                words.append("--" + key + (value.map { "=" + (p.sensitive ? "***" : Quoter.quote($0)) } ?? ""))
+                words.append(.option(key: key, value: value, sensitive: p.sensitive))
             }
         }
         for (i, p) in spec.positionals.enumerated() where p.required && i >= inv.positionals.count {
@@ -91,11 +91,11 @@ public enum ArgumentBinder {
                 throw Failure(argument: "<<", message: "this command takes no payload", reason: "payload_not_allowed")
             }
             inv.payload = payload
-            words.append(p.sensitive ? "<<***" : "<<")
+            words.append(.word(p.sensitive ? "<<***" : "<<"))
         } else if let p = spec.payload, p.required {
             throw Failure(argument: "<<", message: "this command needs a payload: end the line with << and the text")
         }
-        inv.redactedWords = words
+        inv.redaction = words
         return inv
     }
 

@@ -1,3 +1,5 @@
+import LineGrammar
+
 /// A command after its arguments were checked against its `CommandSpec`: what a handler receives.
 public struct Invocation: Hashable, Sendable {
     public var command: String
@@ -11,9 +13,13 @@ public struct Invocation: Hashable, Sendable {
     public var dryRun: Bool
     public var idempotencyKey: String?
     public var reason: String?
+    /// The request's words as given, each knowing whether its value is sensitive (`redactedWords`).
+    public var redaction: [RedactedWord]
+
     /// The request's words in canonical quoted form, sensitive values replaced by `***`: for audit entries,
-    /// logs and JSON `cmd`. Joined with spaces they tokenize back to the request.
-    public var redactedWords: [String]
+    /// logs and JSON `cmd`. Joined with spaces they tokenize back to the request. Built when asked for:
+    /// most requests (a hotline lookup in text form) never need them.
+    public var redactedWords: [String] { redaction.map(\.text) }
 
     public init(
         command: String, positionals: [String] = [], fields: [Field] = [], options: [String: String] = [:],
@@ -29,7 +35,7 @@ public struct Invocation: Hashable, Sendable {
         self.dryRun = dryRun
         self.idempotencyKey = idempotencyKey
         self.reason = reason
-        self.redactedWords = redactedWords.isEmpty ? [command] : redactedWords
+        self.redaction = (redactedWords.isEmpty ? [command] : redactedWords).map { .word($0) }
     }
 
     /// The last value given for field `key`.
@@ -40,4 +46,24 @@ public struct Invocation: Hashable, Sendable {
 
     /// Was the boolean option `--key` given (without a value, or with a true value)?
     public func flag(_ key: String) -> Bool { options[key].map(ArgumentBinder.isTrue) ?? false }
+}
+
+/// One word of a request as the audit trail and JSON `cmd` show it: kept as given, quoted (and its
+/// value replaced by `***` when the parameter is sensitive) only when its text is asked for.
+public enum RedactedWord: Hashable, Sendable {
+    /// Shown as is: the command name, `<<`, `<<***`.
+    case word(String)
+    case positional(String, sensitive: Bool)
+    case field(key: String, value: String, sensitive: Bool)
+    case option(key: String, value: String?, sensitive: Bool)
+
+    /// The word in canonical quoted form, redacted when sensitive.
+    public var text: String {
+        switch self {
+        case .word(let word): return word
+        case .positional(let value, let sensitive): return sensitive ? "***" : Quoter.quote(value)
+        case .field(let key, let value, let sensitive): return key + "=" + (sensitive ? "***" : Quoter.quote(value))
+        case .option(let key, let value, let sensitive): return "--" + key + (value.map { "=" + (sensitive ? "***" : Quoter.quote($0)) } ?? "")
+        }
+    }
 }

@@ -30,7 +30,9 @@ public struct SessionStateMachine: Sendable {
     /// What the reply to an executed or refused command needs: the output format and the redacted words.
     public struct Pending: Hashable, Sendable {
         public var command: String
-        public var words: [String]
+        public var redaction: [RedactedWord]
+        /// The request's redacted words (`Invocation.redactedWords`), built when asked for.
+        public var words: [String] { redaction.map(\.text) }
         public var json: Bool
         public var mutating: Bool
     }
@@ -224,9 +226,9 @@ public struct SessionStateMachine: Sendable {
         do {
             invocation = try ArgumentBinder.bind(spec, arguments: arguments, payload: payload, limits: limits)
         } catch {
-            return emit(error.reply(usage: spec.usage), pending: Pending(command: spec.name, words: [spec.name], json: json, mutating: false))
+            return emit(error.reply(usage: spec.usage), pending: Pending(command: spec.name, redaction: [.word(spec.name)], json: json, mutating: false))
         }
-        let pending = Pending(command: spec.name, words: invocation.redactedWords, json: json || invocation.json,
+        let pending = Pending(command: spec.name, redaction: invocation.redaction, json: json || invocation.json,
                               mutating: spec.flags.contains(.mutating))
         if !spec.flags.contains(.noAuth), identity.principal == nil {
             var fields: [Field] = []
