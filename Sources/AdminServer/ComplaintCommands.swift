@@ -149,7 +149,7 @@ enum ComplaintCommands {
             : try await ctx.services.store.file(call)
         var out: Reply
         switch outcome {
-        case .filed(let id, _):
+        case .filed(let id):
             // The reply the database stored for replays, built again here rather than decoded back.
             out = intake.reply(id: id, respondent: respondent, receivedOn: receivedOn, plan: plan)
         case .replay(let stored):

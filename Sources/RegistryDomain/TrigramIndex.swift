@@ -25,16 +25,11 @@ public struct TrigramIndex: Sendable {
     private var table = TrigramTable()
     /// Per trigram number: slots holding it, ascending.
     private var postings: [[Int32]] = []
-    /// Per trigram number: how a search reads it (set by `seal()`).
-    private var kinds: [Kind] = []
     /// Per dense trigram number: slots lacking it, ascending (empty for other trigrams).
     private var complements: [[Int32]] = []
-    /// Trigram count per slot.
-    private var sizes: [UInt16] = []
-    /// Tie-break order per slot (lower first).
-    private var ranks: [Int32] = []
-    /// Per slot, size and rank side by side (`Shape`): a search reads both for every name it counts,
-    /// and one cache line instead of two was measurably faster in the daemon, where the index is cold.
+    /// Per slot, its trigram count and tie-break rank (lower first) side by side: a search reads both
+    /// for every name it counts, and one cache line instead of two was measurably faster in the daemon,
+    /// where the index is cold.
     private var shapes: [Shape] = []
     /// Slots by (size, rank): the best untouched slots first.
     private var bySize: [Int32] = []
@@ -48,11 +43,11 @@ public struct TrigramIndex: Sendable {
     public init() {}
 
     /// Number of slots.
-    public var count: Int { sizes.count }
+    public var count: Int { shapes.count }
 
     /// Appends a name's trigrams as the next slot; `seal()` before searching again.
     public mutating func append(_ trigrams: Set<UInt64>) {
-        let slot = Int32(sizes.count)
+        let slot = Int32(shapes.count)
         for t in trigrams {
             if let number = numbers[t] {
                 postings[Int(number)].append(slot)
@@ -61,23 +56,22 @@ public struct TrigramIndex: Sendable {
                 postings.append([slot])
             }
         }
-        sizes.append(UInt16(clamping: trigrams.count))
-        ranks.append(slot)
+        shapes.append(Shape(size: UInt16(clamping: trigrams.count), rank: slot))
         sealed = false
     }
 
     /// Sets the tie-break order of every slot (e.g. agency id order).
     public mutating func setRanks(_ newRanks: [Int32]) {
-        precondition(newRanks.count == sizes.count, "one rank per slot")
-        ranks = newRanks
+        precondition(newRanks.count == shapes.count, "one rank per slot")
+        for (slot, rank) in newRanks.enumerated() { shapes[slot].rank = rank }
         sealed = false
     }
 
     /// Rebuilds the dense-trigram complements and the size order after appends or new ranks.
     public mutating func seal() {
         guard !sealed else { return }
-        let n = sizes.count
-        kinds = [Kind](repeating: .sparse, count: postings.count)
+        let n = shapes.count
+        var kinds = [Kind](repeating: .sparse, count: postings.count)
         complements = [[Int32]](repeating: [], count: postings.count)
         bits = [[UInt64]](repeating: [], count: postings.count)
         for (number, list) in postings.enumerated() {
@@ -98,18 +92,18 @@ public struct TrigramIndex: Sendable {
             }
         }
         table = TrigramTable(numbers.map { (key: $0.key, value: UInt32($0.value) << 2 | UInt32(kinds[Int($0.value)].rawValue)) })
-        minSize = Int(sizes.min() ?? 0)
-        shapes = zip(sizes, ranks).map { Shape(size: $0, rank: $1) }
-        let (sizes, ranks) = (self.sizes, self.ranks)
+        minSize = Int(shapes.lazy.map(\.size).min() ?? 0)
+        let shapes = self.shapes
         bySize = (0..<Int32(n)).sorted { a, b in
-            sizes[Int(a)] != sizes[Int(b)] ? sizes[Int(a)] < sizes[Int(b)] : ranks[Int(a)] < ranks[Int(b)]
+            let (x, y) = (shapes[Int(a)], shapes[Int(b)])
+            return x.size != y.size ? x.size < y.size : x.rank < y.rank
         }
         sealed = true
     }
 
     /// Working memory of `search`, reused from one lookup to the next so that a lookup writes only the
     /// names it counts (a fresh zeroed array per lookup was 20 KB of cold memory per 10,000 names).
-    /// One lookup at a time: callers keep a pool and take one out per lookup.
+    /// One lookup at a time: callers keep one per thread (or a pool).
     public final class Scratch: @unchecked Sendable {
         /// Per slot: the lookup that last counted it, and its count then (one cache line per name).
         fileprivate var marks: [Mark] = []
@@ -164,7 +158,7 @@ public struct TrigramIndex: Sendable {
     private func search(query: some Collection<UInt64>, limit: Int, threshold: Double, scratch: Scratch,
                         _ offer: (Int, Double) -> Void) {
         precondition(sealed, "seal() after appending")
-        let n = sizes.count
+        let n = shapes.count
         guard n > 0, !query.isEmpty, limit > 0 else { return }
         // The lists' own arrays are reused from lookup to lookup (taken out of the scratch and put back).
         var denseLists = scratch.denseLists, sparseLists = scratch.sparseLists, longLists = scratch.longLists

@@ -42,7 +42,7 @@ actor FilingBatcher {
             Task {
                 let results = await store.writeFilings(batch.map(\.request))
                 for (waiting, result) in zip(batch, results) { waiting.continuation.resume(with: result) }
-                await self.finished(store)
+                self.finished(store)
             }
         }
     }

@@ -37,7 +37,7 @@ public struct FilingRequest: Sendable {
 
     /// What the database did.
     public enum Outcome: Sendable, Equatable {
-        case filed(id: String, reply: String)
+        case filed(id: String)
         case replay(reply: String)
         case conflict
     }
@@ -159,7 +159,7 @@ extension FilingRequest {
             let i = Int(n) - 1
             guard out.indices.contains(i) else { continue }
             switch outcome {
-            case "filed": out[i] = .filed(id: id ?? "", reply: reply ?? "")
+            case "filed": out[i] = .filed(id: id ?? "")
             case "replay": out[i] = .replay(reply: reply ?? "")
             default: out[i] = .conflict
             }

@@ -29,7 +29,7 @@ enum SearchBench {
             km.search(q, limit: 6, threshold: Trigrams.threshold, scratch: scratch) { slot, _ in sink &+= slot }
         }
         func licence() { sink &+= licences["L-2024-4711-1"] ?? 0 }
-        func measure(_ name: String, cold: Bool, _ body: () -> Void) -> Double {
+        func measure(cold: Bool, _ body: () -> Void) -> Double {
             var total: UInt64 = 0, n = 0
             let end = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
             while DispatchTime.now().uptimeNanoseconds < end {
@@ -44,8 +44,8 @@ enum SearchBench {
         print("")
         print("in-process name search over 10,000 names (ns per lookup; baseline: Dictionary lookup of a licence number)")
         for cold in [false, true] {
-            let ours = measure("search", cold: cold, search)
-            let base = measure("licence", cold: cold, licence)
+            let ours = measure(cold: cold, search)
+            let base = measure(cold: cold, licence)
             print("  \(cold ? "cold" : "warm"): key + trigrams + search \(Int(ours)) ns, licence lookup \(Int(base)) ns, ratio \(String(format: "%.1f", ours / base))")
         }
         if sink == 42 { print("") }  // keeps the work observable
