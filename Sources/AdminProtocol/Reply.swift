@@ -2,28 +2,43 @@ import LineGrammar
 
 /// One `key=value` pair of a data line or of a reply's final line. Multi-valued fields repeat the key.
 public struct Field: Hashable, Sendable {
-    public var key: String
-    public var value: String {
-        didSet { form = nil }
+    public var key: String {
+        didSet { text = nil }
     }
-    /// How the text form writes `value` (bare, quoted, escaped), when decided ahead by `prepared` for a
-    /// value rendered on many replies (the hotline index's facts); nil: decided when rendered.
-    public private(set) var form: Quoter.Form?
+    public var value: String {
+        didSet { text = nil }
+    }
+    /// The text form `key=value` as bytes, when rendered ahead by `prepared` for a field shown on many
+    /// replies (the hotline index's facts); nil: rendered when the reply is.
+    public private(set) var text: [UInt8]?
 
     public init(_ key: String, _ value: String) {
         self.key = key
         self.value = value
-        self.form = nil
+        self.text = nil
     }
 
-    /// A field whose quoting is decided now, once, rather than at every rendering.
+    /// A field whose text form is rendered now, once, rather than at every reply that shows it (a
+    /// hotline reply is mostly such fields: appending their bytes is one copy each).
     public static func prepared(_ key: String, _ value: String) -> Field {
         var field = Field(key, value)
-        field.form = Quoter.form(value)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(key.utf8.count + value.utf8.count + 3)
+        ReplyRenderer.render(key: key, value: value, to: &bytes)
+        field.text = bytes
         return field
     }
 
-    /// Equal when key and value are: the cached form is derived from the value.
+    /// A field whose text form the caller assembled from parts rendered ahead (a candidate line: its
+    /// label quoted once per agency, the score per lookup). `text` must be exactly what `prepared(key,
+    /// value)` renders; `ReplyRendererTests` holds the callers to it.
+    public init(_ key: String, _ value: String, text: [UInt8]) {
+        self.key = key
+        self.value = value
+        self.text = text
+    }
+
+    /// Equal when key and value are: the cached text is derived from them.
     public static func == (a: Field, b: Field) -> Bool { a.key == b.key && a.value == b.value }
 
     public func hash(into hasher: inout Hasher) {

@@ -14,7 +14,10 @@ public enum ReplyRenderer {
         // quoting were most of a hotline name lookup's user time).
         var out: [UInt8] = []
         out.reserveCapacity(512)
-        let code = String(reply.code.code).utf8
+        // Codes are three digits (§2.4.7); no String per reply for them.
+        let c = reply.code.code
+        let code: [UInt8] = (100...999).contains(c)
+            ? [UInt8(0x30 + c / 100), UInt8(0x30 + c / 10 % 10), UInt8(0x30 + c % 10)] : Array(String(c).utf8)
         switch reply.data {
         case .none: break
         case .record(let fields):
@@ -54,17 +57,26 @@ public enum ReplyRenderer {
     }
 
     private static func append(_ field: Field, to out: inout [UInt8]) {
-        out.append(contentsOf: field.key.utf8)
+        if let text = field.text {
+            out.append(contentsOf: text)
+        } else {
+            render(key: field.key, value: field.value, to: &out)
+        }
+    }
+
+    /// Appends `key=value` in the text form, the value bare, quoted or escaped as it needs.
+    public static func render(key: String, value: String, to out: inout [UInt8]) {
+        out.append(contentsOf: key.utf8)
         out.append(0x3D)
-        switch field.form ?? Quoter.form(field.value) {
+        switch Quoter.form(value) {
         case .bare:
-            out.append(contentsOf: field.value.utf8)
+            out.append(contentsOf: value.utf8)
         case .quoted:
             out.append(0x22)
-            out.append(contentsOf: field.value.utf8)
+            out.append(contentsOf: value.utf8)
             out.append(0x22)
         case .escaped:
-            out.append(contentsOf: Quoter.quoted(field.value).utf8)
+            out.append(contentsOf: Quoter.quoted(value).utf8)
         }
     }
 

@@ -1,4 +1,5 @@
 import AdminProtocol
+import LineGrammar
 import RegistryDomain
 import RegistryStore
 
@@ -37,8 +38,17 @@ enum VerifyCommand {
 
     static func reply(_ verdict: Verdict, _ fields: [Field], _ ctx: CommandContext) -> Reply {
         ctx.services.verifyCounter.count(verdict)
-        return Reply(.ok, data: .record([Field("verdict", verdict.rawValue)] + fields), fields: [Field("verdict", verdict.rawValue)])
+        let first = verdictFields[verdict] ?? Field("verdict", verdict.rawValue)
+        var data = [first]
+        data.reserveCapacity(fields.count + 1)
+        data += fields
+        return Reply(.ok, data: .record(data), fields: [first])
     }
+
+    // Fields every lookup shows, rendered once (a reply is rendered on every lookup).
+    static let verdictFields = Dictionary(uniqueKeysWithValues: Verdict.allCases.map { ($0, Field.prepared("verdict", $0.rawValue)) })
+    static let ruleFields = Dictionary(uniqueKeysWithValues: Verdict.allCases.map { ($0, Field.prepared("rule", $0.rule)) })
+    static let registeredFields = (yes: Field.prepared("registered_in_province", "yes"), no: Field.prepared("registered_in_province", "no"))
 
     static let verify = Command(spec, inline: { inv, ctx in
         // The hot path: no database, no task hop.
@@ -88,12 +98,34 @@ enum VerifyCommand {
         return digits.count >= 6 ? String(decoding: digits, as: UTF8.self) : nil
     }
 
-    /// A name match: `label` is the agency as a candidate line shows it (`candidateLabel`).
-    typealias Match = (label: String, score: Double, exact: Bool)
+    /// A name match: `label` is the agency as a candidate line shows it (`candidateLabel`), `prefix` the
+    /// candidate line's text form up to the score when kept ahead (`candidatePrefix`).
+    typealias Match = (label: String, score: Double, exact: Bool, prefix: [UInt8]?)
 
     /// "B-4711 Bench 4711 Manpower Co., Ltd. / ក្រុមហ៊ុន បេញ 4711": the hotline index keeps it per agency.
     static func candidateLabel(id: String, nameEN: String, nameKM: String) -> String {
         "\(id) \(nameEN) / \(nameKM)"
+    }
+
+    /// The text form of a candidate line up to its score, `candidate="B-4711 … 4711 (`, when the line
+    /// needs only quotes around it (nil when its label needs escapes: such a line is rendered whole).
+    /// The hotline index keeps it per agency, so a lookup appends the label's bytes without scanning
+    /// them for quoting.
+    static func candidatePrefix(label: String) -> [UInt8]? {
+        // The score's digits, point and parentheses never change the form: one sample score decides.
+        guard Quoter.form(candidate((label, 0, false, nil))) == .quoted else { return nil }
+        return Array("candidate=\"".utf8) + Array(label.utf8) + Array(" (".utf8)
+    }
+
+    /// A candidate line as a field, its text form completed from the kept prefix when there is one.
+    static func candidateField(_ m: Match) -> Field {
+        let value = candidate(m)
+        guard let prefix = m.prefix else { return Field("candidate", value) }
+        var text = prefix
+        text.reserveCapacity(prefix.count + 6)
+        text += format2(m.score).utf8
+        text += [0x29, 0x22]  // )"
+        return Field("candidate", value, text: text)
     }
 
     /// "label (0.77)", in one allocation (concatenating made one per piece, on every ambiguous lookup).
@@ -113,8 +145,8 @@ enum VerifyCommand {
         guard !best.exact else { return f }
         var shown = 0
         for c in others where best.score - c.score < 0.2 {
-            if shown == 0 { f.append(Field("candidate", candidate(best))) }
-            f.append(Field("candidate", candidate(c)))
+            if shown == 0 { f.append(candidateField(best)) }
+            f.append(candidateField(c))
             shown += 1
             if shown == 4 { break }
         }
@@ -153,14 +185,14 @@ enum VerifyCommand {
         f.reserveCapacity(base.count + extra.count + 6)
         if let province {
             f.append(Field("province", province))
-            f.append(Field("registered_in_province", provinces.contains(province) ? "yes" : "no"))
+            f.append(provinces.contains(province) ? registeredFields.yes : registeredFields.no)
         }
         if let destination { f.append(Field("destination", destination.description)) }
         if verdict == .bannedDestination, let destination, let ban = bans.first(where: { $0.blocksNewRecruitment(for: destination, on: day) }) {
             f.append(Field("ban_since", ban.from.description))
         }
         if on != nil { f.append(Field("as_of", day.description)) }
-        f.append(Field("rule", verdict.rule))
+        f.append(ruleFields[verdict] ?? Field("rule", verdict.rule))
         f += extra
         return (verdict, f)
     }
@@ -194,8 +226,8 @@ enum VerifyCommand {
                 }
                 guard let best else { return noNameMatch }
                 agencyID = best.id
-                extra += matchFields(best: (candidateLabel(id: best.id, nameEN: best.nameEN, nameKM: best.nameKM), best.score, best.exact),
-                                     others: candidates.dropFirst().map { (candidateLabel(id: $0.id, nameEN: $0.nameEN, nameKM: $0.nameKM), $0.score, $0.exact) })
+                extra += matchFields(best: (candidateLabel(id: best.id, nameEN: best.nameEN, nameKM: best.nameKM), best.score, best.exact, nil),
+                                     others: candidates.dropFirst().map { (candidateLabel(id: $0.id, nameEN: $0.nameEN, nameKM: $0.nameKM), $0.score, $0.exact, nil) })
             }
         }
         guard let agency = try await tx.agency(id: agencyID) else { return (.unknown, []) }

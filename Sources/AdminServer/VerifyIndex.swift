@@ -25,11 +25,13 @@ public final class VerifyIndex: Sendable {
         /// The facts that do not depend on the question, rendered once when the entry changes.
         var fields: [Field] = []
         var scopeSet: Set<DestinationScope> = []
-        /// How a candidate line names the agency.
+        /// How a candidate line names the agency, and that line's text form up to the score.
         var label = ""
+        var labelText: [UInt8]?
 
         mutating func prepare() {
             label = VerifyCommand.candidateLabel(id: id, nameEN: nameEN, nameKM: nameKM)
+            labelText = VerifyCommand.candidatePrefix(label: label)
             let facts = licence.map { l in
                 VerifyCommand.LicenceFacts(number: l.number, state: l.state, validUntil: l.expiresOn, since: l.since, until: l.suspendedUntil)
             }
@@ -238,6 +240,16 @@ public final class VerifyIndex: Sendable {
                     extra.append(Field("recruiter_role", role))
                 } else {
                     let key = NameKey.make(query)
+                    // An exact key wins over any similar name or watch-list entry (ties by agency id), and
+                    // an exact answer lists no candidates: no search needed.
+                    if !key.isEmpty, let exact = snap.state.byKey[key]?.min(by: { snap.state.idRank[$0] < snap.state.idRank[$1] }) {
+                        let entry = snap.state.entries[exact]
+                        let noOthers: [VerifyCommand.Match] = []
+                        return VerifyCommand.render(base: entry.fields, licenceState: entry.licence?.state, scope: entry.scopeSet,
+                                                    provinces: entry.provinces, bans: snap.state.bans, province: province,
+                                                    destination: destination, day: day, on: nil,
+                                                    extra: VerifyCommand.matchFields(best: (entry.label, 1, true, entry.labelText), others: noOthers))
+                    }
                     let keyTrigrams = Trigrams.distinct(of: key)
                     let scratch = threadScratch()
                     let candidates = Self.candidates(key: key, trigrams: keyTrigrams, in: snap, limit: 6, scratch: scratch)
@@ -249,8 +261,9 @@ public final class VerifyIndex: Sendable {
                     }
                     guard let best else { return VerifyCommand.noNameMatch }
                     index = best.index
-                    extra += VerifyCommand.matchFields(best: (snap.state.entries[best.index].label, best.score, best.exact),
-                                                       others: candidates.dropFirst().map { (snap.state.entries[$0.index].label, $0.score, $0.exact) })
+                    let entries = snap.state.entries
+                    extra += VerifyCommand.matchFields(best: (entries[best.index].label, best.score, best.exact, entries[best.index].labelText),
+                                                       others: candidates.dropFirst().map { (entries[$0.index].label, $0.score, $0.exact, entries[$0.index].labelText) })
                 }
             }
             return VerifyCommand.render(base: snap.state.entries[index].fields, licenceState: snap.state.entries[index].licence?.state,

@@ -19,7 +19,7 @@ import Testing
         #expect(prepared == plain)
         var changed = Field.prepared("v", "bare")
         changed.value = "needs quotes"
-        #expect(changed.form == nil)
+        #expect(changed.text == nil)
         #expect(ReplyRenderer.text(Reply(.ok, fields: [changed])) == "200 OK v=\"needs quotes\"\n")
     }
 

@@ -45,10 +45,48 @@ import Testing
             for _ in 0..<150 {
                 let q = Trigrams.of(Self.name(&rng))
                 for limit in [1, 6] {
-                    var got: [(Int, Double)] = []
-                    index.search(q, limit: limit, threshold: Trigrams.threshold, scratch: scratch) { got.append(($0, $1)) }
                     let want = Self.fullScan(sets, ranks, q, limit: limit)
-                    #expect(got.map(\.0) == want.map(\.0) && got.map(\.1) == want.map(\.1), "round \(round) limit \(limit)")
+                    // Both ways of counting: the small hash table and the per-name marks.
+                    for smallTally in [0, Int.max] {
+                        var got: [(Int, Double)] = []
+                        index.search(query: q, limit: limit, threshold: Trigrams.threshold, scratch: scratch, smallTally: smallTally) {
+                            got.append(($0, $1))
+                        }
+                        #expect(got.map(\.0) == want.map(\.0) && got.map(\.1) == want.map(\.1), "round \(round) limit \(limit) tally \(smallTally)")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Names like the benchmark's ("bench 4711 manpower" for 1 to 3,000): every word dense but the
+    /// number, whose trigrams are sparse ("471") or common ("  4"); misspelt and partial queries.
+    @Test func numberedNamesEqualFullScan() {
+        var index = TrigramIndex()
+        var sets: [Set<UInt64>] = []
+        for i in 1...3_000 {
+            let set = Trigrams.of(NameKey.make("Bench \(i) Manpower Co., Ltd."))
+            index.append(set)
+            sets.append(set)
+        }
+        var rng = SplitMix64(seed: 47)
+        let ranks = (0..<Int32(sets.count)).map { $0 }.shuffled(using: &rng)
+        index.setRanks(ranks)
+        index.seal()
+        let scratch = TrigramIndex.Scratch()
+        var queries = ["Bench 4711 Manpowr", "bench 471 manpower", "Bench 12 Manpower", "bench 2999", "4711", "manpower",
+                       "Bnech 1234 Manpower", "bench bench", "Manpower Bench 300"]
+        for _ in 0..<100 { queries.append("bench \(rng.next() % 4_000) manpow\(rng.next() % 2 == 0 ? "er" : "r")") }
+        for query in queries {
+            let q = Trigrams.of(NameKey.make(query))
+            for limit in [1, 6] {
+                let want = Self.fullScan(sets, ranks, q, limit: limit)
+                for smallTally in [0, Int.max] {
+                    var got: [(Int, Double)] = []
+                    index.search(query: q, limit: limit, threshold: Trigrams.threshold, scratch: scratch, smallTally: smallTally) {
+                        got.append(($0, $1))
+                    }
+                    #expect(got.map(\.0) == want.map(\.0) && got.map(\.1) == want.map(\.1), "\(query) limit \(limit) tally \(smallTally)")
                 }
             }
         }
