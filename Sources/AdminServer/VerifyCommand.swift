@@ -114,19 +114,22 @@ enum VerifyCommand {
     static func candidatePrefix(label: String) -> [UInt8]? {
         // The score's digits, point and parentheses never change the form: one sample score decides.
         guard Quoter.form(candidate((label, 0, false, nil))) == .quoted else { return nil }
-        return Array("candidate=\"".utf8) + Array(label.utf8) + Array(" (".utf8)
+        return candidateOpening + Array(label.utf8) + Array(" (".utf8)
     }
 
     /// A candidate line as a field, its text form completed from the kept prefix when there is one.
     static func candidateField(_ m: Match) -> Field {
-        let value = candidate(m)
-        guard let prefix = m.prefix else { return Field("candidate", value) }
+        guard let prefix = m.prefix else { return Field("candidate", candidate(m)) }
         var text = prefix
-        text.reserveCapacity(prefix.count + 6)
+        text.reserveCapacity(prefix.count + 8)
         text += format2(m.score).utf8
         text += [0x29, 0x22]  // )"
+        // The value is the text between `candidate="` and the closing quote.
+        let value = text.withUnsafeBufferPointer { String(decoding: $0[candidateOpening.count ..< $0.count - 1], as: UTF8.self) }
         return Field("candidate", value, text: text)
     }
+
+    static let candidateOpening = Array("candidate=\"".utf8)
 
     /// "label (0.77)", in one allocation (concatenating made one per piece, on every ambiguous lookup).
     static func candidate(_ m: Match) -> String {
@@ -139,10 +142,13 @@ enum VerifyCommand {
         return v
     }
 
+    static let matchExact = Field.prepared("match", "exact"), matchSimilar = Field.prepared("match", "similar")
+
     /// How the name matched, and the candidates when the best match is not clear-cut.
     static func matchFields(best: Match, others: some Collection<Match>) -> [Field] {
-        var f = [Field("match", best.exact ? "exact" : "similar"), Field("score", format2(best.score))]
+        var f = [best.exact ? matchExact : matchSimilar, Field("score", format2(best.score))]
         guard !best.exact else { return f }
+        f.reserveCapacity(7)
         var shown = 0
         for c in others where best.score - c.score < 0.2 {
             if shown == 0 { f.append(candidateField(best)) }

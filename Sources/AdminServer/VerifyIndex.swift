@@ -50,6 +50,9 @@ public final class VerifyIndex: Sendable {
         /// Names by trigrams, one slot per entry: Latin-script keys and Khmer-script keys.
         var namesEN = TrigramIndex()
         var namesKM = TrigramIndex()
+        /// Whether any Khmer-script key holds a Latin letter: while none does, a query whose letter-free
+        /// trigrams cannot reach the threshold skips `namesKM` (`Trigrams.letterFreeWindows`).
+        var latinInKM = false
         /// Each entry's position in id order: ties in score break by id, as in the database path, without
         /// comparing strings thousands of times per lookup.
         var idRank: [Int32] = []
@@ -142,6 +145,7 @@ public final class VerifyIndex: Sendable {
             if a.keyKM != a.keyEN { s.byKey[a.keyKM, default: []].append(i) }
             s.namesEN.append(Trigrams.of(a.keyEN))
             s.namesKM.append(Trigrams.of(a.keyKM))
+            if a.keyKM.utf8.contains(where: { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A }) { s.latinInKM = true }
             touched.insert(i)
         }
         if s.idRank.count != s.entries.count {
@@ -322,6 +326,8 @@ public final class VerifyIndex: Sendable {
         snap.state.namesEN.search(q, limit: limit, threshold: Trigrams.threshold, scratch: scratch) { slot, score in
             offer(Candidate(index: slot, score: score, exact: false))
         }
+        // A Latin name against Khmer-script names: only its letter-free trigrams (digits) could be shared.
+        guard snap.state.latinInKM || Double(Trigrams.letterFreeWindows(of: key)) / Double(q.count) >= Trigrams.threshold else { return top }
         snap.state.namesKM.search(q, limit: limit, threshold: Trigrams.threshold, scratch: scratch) { slot, score in
             offer(Candidate(index: slot, score: score, exact: false))
         }

@@ -27,6 +27,31 @@ public enum Trigrams {
         return out
     }
 
+    /// How many of the key's trigram windows (repeats included) hold no ASCII letter: a bound on the
+    /// trigrams it can share with names written without Latin letters (Khmer names and their digits),
+    /// so a lookup can tell that such names cannot reach the threshold without probing their index.
+    public static func letterFreeWindows(of key: String) -> Int {
+        var count = 0
+        // Letters seen in the last three scalars of the window (the padding is letter-free).
+        var a = false, b = false
+        var inWord = false
+        for scalar in key.unicodeScalars {
+            let c = scalar.value
+            if c == 0x20 {
+                if inWord, !a, !b { count += 1 }
+                inWord = false
+                a = false; b = false
+                continue
+            }
+            inWord = true
+            let letter = (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A
+            if !a, !b, !letter { count += 1 }
+            a = b; b = letter
+        }
+        if inWord, !a, !b { count += 1 }
+        return count
+    }
+
     /// Each trigram of the padded words, repeats included: a rolling window "  w", " wo", "wor", …,
     /// "rd " (no per-word arrays; this runs on every name lookup).
     @inline(__always)

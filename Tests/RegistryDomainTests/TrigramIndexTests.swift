@@ -137,4 +137,39 @@ import Testing
             #expect(Trigrams.distinct(of: key) == Trigrams.of(key).sorted(), "\(key)")
         }
     }
+
+    /// A lookup skips the Khmer-script names when its letter-free trigrams cannot reach the threshold:
+    /// the count bounds what any letter-free name can share, so such a search would offer nothing.
+    @Test func letterFreeWindowsBoundWhatLetterFreeNamesShare() {
+        var rng = SplitMix64(seed: 12)
+        func key(_ alphabet: [Unicode.Scalar]) -> String {
+            let n = 1 + Int(rng.next() % 24)
+            return String(String.UnicodeScalarView((0..<n).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }))
+        }
+        let khmer = Array("បេញ ក្រុ 4711 ០".unicodeScalars), mixed = Array("bench 4711 Mq បេញ".unicodeScalars)
+        var index = TrigramIndex()
+        var shared: Set<UInt64> = []
+        for _ in 0..<400 {
+            let set = Trigrams.of(key(khmer))
+            index.append(set)
+            shared.formUnion(set)
+        }
+        index.seal()
+        var skipped = 0
+        for _ in 0..<2_000 {
+            let query = key(mixed)
+            let q = Trigrams.of(query)
+            let free = Trigrams.letterFreeWindows(of: query)
+            #expect(free >= q.intersection(shared).count, "\(query)")
+            if Double(free) / Double(q.count) < Trigrams.threshold {
+                skipped += 1
+                var offers = 0
+                index.search(q, limit: 6, threshold: Trigrams.threshold) { _, _ in offers += 1 }
+                #expect(offers == 0, "\(query)")
+            }
+        }
+        #expect(skipped > 100)
+        #expect(Trigrams.letterFreeWindows(of: "bench 4711 manpowr") == 5)
+        #expect(Trigrams.letterFreeWindows(of: "បេញ 4711") == Trigrams.of("បេញ 4711").count)
+    }
 }
