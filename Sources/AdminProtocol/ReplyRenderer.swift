@@ -21,10 +21,11 @@ public enum ReplyRenderer {
         switch reply.data {
         case .none: break
         case .record(let fields):
-            for field in fields {
+            // By index: `for field in fields` copied each field (three references retained and released).
+            for i in fields.indices {
                 out.append(contentsOf: code)
                 out.append(0x2D)
-                append(field, to: &out)
+                append(fields[i], to: &out)
                 out.append(0x0A)
             }
         case .table(let rows):
@@ -56,7 +57,7 @@ public enum ReplyRenderer {
         return out
     }
 
-    private static func append(_ field: Field, to out: inout [UInt8]) {
+    private static func append(_ field: borrowing Field, to out: inout [UInt8]) {
         if let text = field.text {
             out.append(contentsOf: text)
         } else {

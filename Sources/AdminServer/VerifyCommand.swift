@@ -36,13 +36,23 @@ enum VerifyCommand {
                      destination: destination, on: try RegistryHelpers.date(inv, "on"))
     }
 
+    /// The reply to a lookup: `fields` begin with the verdict (`answer`, `render`), which the final
+    /// line repeats.
     static func reply(_ verdict: Verdict, _ fields: [Field], _ ctx: CommandContext) -> Reply {
         ctx.services.verifyCounter.count(verdict)
-        let first = verdictFields[verdict] ?? Field("verdict", verdict.rawValue)
-        var data = [first]
-        data.reserveCapacity(fields.count + 1)
-        data += fields
-        return Reply(.ok, data: .record(data), fields: [first])
+        return Reply(.ok, data: .record(fields), fields: [verdictField(verdict)])
+    }
+
+    /// A verdict and its facts, the verdict field first: the reply's data lines as they go out (built
+    /// once, not copied again behind a verdict line).
+    static func answer(_ verdict: Verdict, _ facts: [Field]) -> (Verdict, [Field]) {
+        var f = [verdictField(verdict)]
+        f += facts
+        return (verdict, f)
+    }
+
+    static func verdictField(_ verdict: Verdict) -> Field {
+        verdictFields[verdict] ?? Field("verdict", verdict.rawValue)
     }
 
     // Fields every lookup shows, rendered once (a reply is rendered on every lookup).
@@ -65,14 +75,15 @@ enum VerifyCommand {
     // MARK: - Shared answers
 
     static let invalidNumber: (Verdict, [Field]) =
-        (.invalidLicenceNumber, [Field("rule", "SD-3"), Field("msg", "check digit wrong: mistyped or invented licence number")])
+        answer(.invalidLicenceNumber, [Field("rule", "SD-3"), Field("msg", "check digit wrong: mistyped or invented licence number")])
     static let unknownRecruiter: (Verdict, [Field]) =
-        (.notLicensed, [Field("recruiter", "not registered with any licensed agency"), Field("rule", "SD-3")])
+        answer(.notLicensed, [Field("recruiter", "not registered with any licensed agency"), Field("rule", "SD-3")])
     static let noNameMatch: (Verdict, [Field]) =
-        (.notLicensed, [Field("match", "none"), Field("rule", "SD-3"), Field("msg", "no licensed agency by that name")])
+        answer(.notLicensed, [Field("match", "none"), Field("rule", "SD-3"), Field("msg", "no licensed agency by that name")])
+    static let unknownAgency: (Verdict, [Field]) = answer(.unknown, [])
 
     static func unknownLicence(_ number: String) -> (Verdict, [Field]) {
-        (.notLicensed, [Field("licence", number), Field("rule", "SD-3"), Field("msg", "no such licence")])
+        answer(.notLicensed, [Field("licence", number), Field("rule", "SD-3"), Field("msg", "no such licence")])
     }
 
     static func watchlisted(id: String, name: String?, warning: String?) -> (Verdict, [Field]) {
@@ -80,7 +91,7 @@ enum VerifyCommand {
         if let name { f.append(Field("name", name)) }
         f.append(Field("rule", "SD-3"))
         if let warning, !warning.isEmpty { f.append(Field("warning", warning)) }
-        return (.watchlisted, f)
+        return answer(.watchlisted, f)
     }
 
     /// An ID-card number: digits (Latin or Khmer) with optional spaces or dashes, six or more.
@@ -179,16 +190,18 @@ enum VerifyCommand {
         return f
     }
 
-    /// The verdict and its facts, from whichever path gathered them: `base` from `agencyFields`, then
-    /// what the question adds.
+    /// The verdict and its facts, from whichever path gathered them: the verdict field, `base` from
+    /// `agencyFields`, then what the question adds.
     static func render(base: [Field], licenceState: LicenceState?, scope: Set<DestinationScope>,
                        provinces: Set<String>, bans: [SendingBan], province: String?, destination: DestinationScope?,
                        day: CivilDate, on: CivilDate?, extra: [Field]) -> (Verdict, [Field]) {
         let facts = VerificationFacts(licenceState: licenceState, scope: scope, registeredProvinces: provinces,
                                       province: province, destination: destination, bans: bans, on: day)
         let verdict = facts.verdict
-        var f = base
-        f.reserveCapacity(base.count + extra.count + 6)
+        var f: [Field] = []
+        f.reserveCapacity(1 + base.count + extra.count + 6)
+        f.append(verdictField(verdict))
+        f += base
         if let province {
             f.append(Field("province", province))
             f.append(provinces.contains(province) ? registeredFields.yes : registeredFields.no)
@@ -236,7 +249,7 @@ enum VerifyCommand {
                                      others: candidates.dropFirst().map { (candidateLabel(id: $0.id, nameEN: $0.nameEN, nameKM: $0.nameKM), $0.score, $0.exact, nil) })
             }
         }
-        guard let agency = try await tx.agency(id: agencyID) else { return (.unknown, []) }
+        guard let agency = try await tx.agency(id: agencyID) else { return unknownAgency }
         let licence = try await tx.licenceAsOf(agencyID: agencyID, day: a.on)
         var scope: [DestinationScope] = []
         if let licence { scope = try await tx.scope(licence: licence.number, asOf: a.on) }
