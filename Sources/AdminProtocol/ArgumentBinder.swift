@@ -31,7 +31,10 @@ public enum ArgumentBinder {
             throw Failure(argument: spec.name, message: "more than \(limits.maxArguments) arguments", reason: "too_many_arguments")
         }
         var inv = Invocation(command: spec.name)
-        var words: [RedactedWord] = [.word(spec.name)]
+        var words: [RedactedWord] = []
+        words.reserveCapacity(arguments.count + 2)
+        words.append(.word(spec.name))
+        inv.fields.reserveCapacity(arguments.count)
         // Parameter lists are short: a linear search beats building dictionaries on every command.
         let fieldSpecs = spec.fields
         let optionSpecs = arguments.contains { if case .option = $0 { return true } else { return false } } ? spec.allOptions : []

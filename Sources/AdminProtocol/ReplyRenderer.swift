@@ -13,7 +13,7 @@ public enum ReplyRenderer {
         // Built as bytes: this is the hot path of every reply (measured: String appends and scalar-wise
         // quoting were most of a hotline name lookup's user time).
         var out: [UInt8] = []
-        out.reserveCapacity(512)
+        out.reserveCapacity(estimatedSize(reply))
         // Codes are three digits (§2.4.7); no String per reply for them.
         let c = reply.code.code
         let code: [UInt8] = (100...999).contains(c)
@@ -55,6 +55,20 @@ public enum ReplyRenderer {
         }
         out.append(0x0A)
         return out
+    }
+
+    /// About the text form's size, so that the buffer is allocated once (a hotline reply is ~900 bytes).
+    private static func estimatedSize(_ reply: Reply) -> Int {
+        func size(_ f: Field) -> Int { (f.text?.count ?? f.key.utf8.count + f.value.utf8.count + 3) + 5 }
+        var n = 64
+        for f in reply.fields { n += size(f) }
+        switch reply.data {
+        case .record(let fields): for f in fields { n += size(f) }
+        case .table(let rows): for row in rows { for f in row { n += size(f) } }
+        case .text(let lines): for line in lines { n += line.utf8.count + 8 }
+        case .none: break
+        }
+        return n
     }
 
     private static func append(_ field: borrowing Field, to out: inout [UInt8]) {

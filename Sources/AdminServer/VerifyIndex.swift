@@ -266,7 +266,7 @@ public final class VerifyIndex: Sendable {
                     guard let best else { return VerifyCommand.noNameMatch }
                     index = best.index
                     let entries = snap.state.entries
-                    extra += VerifyCommand.matchFields(best: (entries[best.index].label, best.score, best.exact, entries[best.index].labelText),
+                    extra = VerifyCommand.matchFields(best: (entries[best.index].label, best.score, best.exact, entries[best.index].labelText),
                                                        others: candidates.dropFirst().map { (entries[$0.index].label, $0.score, $0.exact, entries[$0.index].labelText) })
                 }
             }
@@ -305,6 +305,7 @@ public final class VerifyIndex: Sendable {
                            scratch: TrigramIndex.Scratch = TrigramIndex.Scratch()) -> [Candidate] {
         guard !key.isEmpty else { return [] }
         var top: [Candidate] = []
+        top.reserveCapacity(limit + 1)
         let idRank = snap.state.idRank  // captured alone, not the whole state
         func better(_ a: Candidate, _ b: Candidate) -> Bool {
             if a.exact != b.exact { return a.exact }

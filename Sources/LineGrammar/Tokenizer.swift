@@ -71,6 +71,7 @@ private struct Scanner {
 
     mutating func run() throws(TokenizeError) -> TokenizedLine {
         var tokens: [Token] = []
+        tokens.reserveCapacity(8)  // requests have a few words; growing from empty allocated three times
         var heredoc: HeredocMarker?
         skipSeparators()
         if index < bytes.count, bytes[index] == Self.hash { return TokenizedLine(tokens: []) }
@@ -154,6 +155,7 @@ private struct Scanner {
         let open = index
         index += 1
         var out: [UInt8] = []
+        out.reserveCapacity(bytes.count - index)
         while true {
             guard index < bytes.count else { throw TokenizeError(.unclosedQuote, at: open) }
             let b = bytes[index]

@@ -17,7 +17,21 @@ public enum Trigrams {
         var out: [UInt64] = []
         out.reserveCapacity(key.utf8.count + 2)
         forEach(in: key) { out.append($0) }
-        out.sort()
+        // Insertion sort for the usual few dozen trigrams (the library sort allocated a buffer for
+        // them); the library sort for long keys, where insertion sort's quadratic time would show.
+        if out.count <= 64 {
+            for i in out.indices.dropFirst() {
+                let t = out[i]
+                var j = i
+                while j > 0, out[j - 1] > t {
+                    out[j] = out[j - 1]
+                    j -= 1
+                }
+                out[j] = t
+            }
+        } else {
+            out.sort()
+        }
         var kept = 0
         for t in out where kept == 0 || out[kept - 1] != t {
             out[kept] = t
