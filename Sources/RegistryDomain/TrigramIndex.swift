@@ -16,6 +16,11 @@
 /// also kept as a bitset: names touched by rarer trigrams get its hits by a bit test, and names it
 /// alone would touch are looked at only when they could still be among the best.
 ///
+/// A lookup usually touches a few hundred names. It counts them in a small hash table that stays in
+/// the first-level cache (per-name marks spread those few hundred writes over every name's memory,
+/// cold in the daemon between lookups), and reads a touched name's size from one byte per name; the
+/// marks remain for lookups touching more than `smallTally` list entries.
+///
 /// Similarity is pg_trgm's (`Trigrams.similarity`), computed with the same division, so scores and
 /// the threshold test match the database path exactly.
 public struct TrigramIndex: Sendable {
@@ -223,16 +228,17 @@ public struct TrigramIndex: Sendable {
         guard n > 0, !query.isEmpty, limit > 0 else { return }
         flat.withUnsafeBufferPointer { flat in
             bitWords.withUnsafeBufferPointer { bitWords in
-                // The lists' own arrays are reused from lookup to lookup (taken out of the scratch and put back).
-                var denseLists = scratch.denseLists, sparseLists = scratch.sparseLists, longLists = scratch.longLists
+                // The lists' own arrays are reused from lookup to lookup: moved out of the scratch (one owner,
+                // so that emptying them keeps their storage) and put back.
+                var lists = Lists(dense: scratch.denseLists, sparse: scratch.sparseLists, long: scratch.longLists)
                 scratch.denseLists = []
                 scratch.sparseLists = []
                 scratch.longLists = []
                 defer {
-                    denseLists.removeAll(keepingCapacity: true)
-                    sparseLists.removeAll(keepingCapacity: true)
-                    longLists.removeAll(keepingCapacity: true)
-                    (scratch.denseLists, scratch.sparseLists, scratch.longLists) = (denseLists, sparseLists, longLists)
+                    lists.dense.removeAll(keepingCapacity: true)
+                    lists.sparse.removeAll(keepingCapacity: true)
+                    lists.long.removeAll(keepingCapacity: true)
+                    (scratch.denseLists, scratch.sparseLists, scratch.longLists) = (lists.dense, lists.sparse, lists.long)
                 }
                 let words = (n + 63) / 64
                 var total = 0
@@ -242,22 +248,22 @@ public struct TrigramIndex: Sendable {
                     let slots = UnsafeBufferPointer(rebasing: flat[Int(list.start)..<Int(list.start + list.count)])
                     switch Kind(rawValue: UInt8(entry & 3)) {
                     case .dense:
-                        denseLists.append(slots)
+                        lists.dense.append(slots)
                         total += slots.count
                     case .common:
-                        longLists.append((slots, UnsafeBufferPointer(rebasing: bitWords[Int(list.bits) * words ..< Int(list.bits + 1) * words])))
+                        let bits = UnsafeBufferPointer(rebasing: bitWords[Int(list.bits) * words ..< Int(list.bits + 1) * words])
+                        lists.long.append((slots, bits))
                     case .sparse, nil:
-                        sparseLists.append(slots)
+                        lists.sparse.append(slots)
                         total += slots.count
                     }
                 }
                 let queryCount = query.count
                 // No name here can share more than the query trigrams this index knows, and a score is at
                 // most shared/queryCount: a Latin query against Khmer names (digits aside) stops here.
-                var known = denseLists.count + longLists.count
-                for list in sparseLists where !list.isEmpty { known += 1 }
+                var known = lists.dense.count + lists.long.count
+                for list in lists.sparse where !list.isEmpty { known += 1 }
                 if Double(known) / Double(queryCount) < threshold { return }
-                let lists = Lists(dense: denseLists, sparse: sparseLists, long: longLists)
                 var best: [Match] = []
                 best.reserveCapacity(limit + 1)
                 if total <= smallTally {
@@ -323,57 +329,57 @@ public struct TrigramIndex: Sendable {
         }
         let minSize = self.minSize
         shapes.withUnsafeBufferPointer { shapes in
-          sizes.withUnsafeBufferPointer { sizes in
-            func consider(_ common: Int, _ slot: Int32) {
-                // The size from the one-byte sizes (a tenth of the shapes' memory, so mostly cached);
-                // the rank only when the slot ties the limit-th best or gets in.
-                var size = Int(sizes[Int(slot)])
-                if size == Int(UInt8.max) { size = Int(shapes[Int(slot)].size) }
-                let denominator = queryCount + size - common
-                if best.count == limit {
-                    let last = best[limit - 1]
-                    let mine = common * last.denominator, theirs = last.common * denominator
-                    if mine < theirs || (mine == theirs && shapes[Int(slot)].rank > last.rank) { return }
+            sizes.withUnsafeBufferPointer { sizes in
+                func consider(_ common: Int, _ slot: Int32) {
+                    // The size from the one-byte sizes (a tenth of the shapes' memory, so mostly cached);
+                    // the rank only when the slot ties the limit-th best or gets in.
+                    var size = Int(sizes[Int(slot)])
+                    if size == Int(UInt8.max) { size = Int(shapes[Int(slot)].size) }
+                    let denominator = queryCount + size - common
+                    if best.count == limit {
+                        let last = best[limit - 1]
+                        let mine = common * last.denominator, theirs = last.common * denominator
+                        if mine < theirs || (mine == theirs && shapes[Int(slot)].rank > last.rank) { return }
+                    }
+                    guard Double(common) / Double(denominator) >= threshold else { return }
+                    let m = Match(common: common, denominator: denominator, rank: shapes[Int(slot)].rank, slot: slot)
+                    let at = best.firstIndex { m.beats($0) } ?? best.count
+                    best.insert(m, at: at)
+                    if best.count > limit { best.removeLast() }
                 }
-                guard Double(common) / Double(denominator) >= threshold else { return }
-                let m = Match(common: common, denominator: denominator, rank: shapes[Int(slot)].rank, slot: slot)
-                let at = best.firstIndex { m.beats($0) } ?? best.count
-                best.insert(m, at: at)
-                if best.count > limit { best.removeLast() }
-            }
-            // Whether no slot sharing `common` trigrams (or fewer) can make the cut: not even the
-            // shortest name could reach the threshold or beat the limit-th best.
-            func hopeless(_ common: Int) -> Bool {
-                let shortest = Match(common: common, denominator: queryCount + max(minSize, common) - common, rank: .min, slot: -1)
-                if Double(shortest.common) / Double(shortest.denominator) < threshold { return true }
-                return best.count == limit && best[limit - 1].beats(shortest)
-            }
-            for place in 0..<Int(count) {
-                let common = dense + Int(counts[place]) + (long.isEmpty ? 0 : longHits(touched[place]))
-                if common > 0 { consider(common, touched[place]) }
-            }
-            // A name met only by common trigrams shares at most dense + their number; when even the
-            // shortest such name could not make the cut, neither they nor the names sharing only the
-            // dense trigrams (fewer still) need a look.
-            if !long.isEmpty {
-                if hopeless(dense + long.count) { return }
-                for (j, (list, _)) in long.enumerated() {
-                    // Each once: a slot an earlier common list holds was weighed there.
-                    for slot in list where touches.find(slot) < 0 && !inLong(slot, before: j) {
-                        consider(dense + longHits(slot), slot)
+                // Whether no slot sharing `common` trigrams (or fewer) can make the cut: not even the
+                // shortest name could reach the threshold or beat the limit-th best.
+                func hopeless(_ common: Int) -> Bool {
+                    let shortest = Match(common: common, denominator: queryCount + max(minSize, common) - common, rank: .min, slot: -1)
+                    if Double(shortest.common) / Double(shortest.denominator) < threshold { return true }
+                    return best.count == limit && best[limit - 1].beats(shortest)
+                }
+                for place in 0..<Int(count) {
+                    let common = dense + Int(counts[place]) + (long.isEmpty ? 0 : longHits(touched[place]))
+                    if common > 0 { consider(common, touched[place]) }
+                }
+                // A name met only by common trigrams shares at most dense + their number; when even the
+                // shortest such name could not make the cut, neither they nor the names sharing only the
+                // dense trigrams (fewer still) need a look.
+                if !long.isEmpty {
+                    if hopeless(dense + long.count) { return }
+                    for (j, (list, _)) in long.enumerated() {
+                        // Each once: a slot an earlier common list holds was weighed there.
+                        for slot in list where touches.find(slot) < 0 && !inLong(slot, before: j) {
+                            consider(dense + longHits(slot), slot)
+                        }
                     }
                 }
+                guard dense > 0, !hopeless(dense) else { return }
+                // Untouched slots share exactly the dense trigrams: shorter is better, ties by rank, so the
+                // first `limit` of them in size order are the only ones that count.
+                var taken = 0
+                for slot in bySize where touches.find(slot) < 0 && !inLong(slot, before: long.count) {
+                    consider(dense, slot)
+                    taken += 1
+                    if taken == limit { break }
+                }
             }
-            guard dense > 0, !hopeless(dense) else { return }
-            // Untouched slots share exactly the dense trigrams: shorter is better, ties by rank, so the
-            // first `limit` of them in size order are the only ones that count.
-            var taken = 0
-            for slot in bySize where touches.find(slot) < 0 && !inLong(slot, before: long.count) {
-                consider(dense, slot)
-                taken += 1
-                if taken == limit { break }
-            }
-          }
         }
     }
 
