@@ -31,7 +31,9 @@ public final class AdminListener: Service, Sendable {
         }
     }
 
-    /// Prepares the socket's folder and refuses a path that holds a symlink or a regular file.
+    /// Prepares the socket's folder and refuses a path that holds a symlink, a regular file, or the
+    /// socket of a daemon still listening there (a second registryd started on the same folders would
+    /// otherwise take over the first one's sockets, and the first, when stopped, remove the second's).
     static func preparePath(_ path: String) throws {
         let dir = (path as NSString).deletingLastPathComponent
         let fm = FileManager.default
@@ -41,10 +43,38 @@ public final class AdminListener: Service, Sendable {
         var info = stat()
         if lstat(path, &info) == 0 {
             switch info.st_mode & S_IFMT {
-            case S_IFSOCK: try fm.removeItem(atPath: path)  // stale socket of a previous run
+            case S_IFSOCK:
+                if isListening(path) { throw Failure.pathInUse("another process is listening on \(path); refusing to take it over") }
+                try fm.removeItem(atPath: path)  // stale socket of a previous run
             default: throw Failure.pathInUse("\(path) exists and is not a socket; refusing to replace it")
             }
         }
+    }
+
+    /// Whether a process accepts connections on the socket at `path` (a stale one refuses them).
+    static func isListening(_ path: String) -> Bool {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: bytes)
+            raw[bytes.count] = 0
+        }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        return result == 0
+    }
+
+    /// The socket file's identity, so that shutdown removes only the file this listener bound.
+    private static func identity(_ path: String) -> (dev_t, ino_t)? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return (info.st_dev, info.st_ino)
     }
 
     public func run() async throws {
@@ -64,6 +94,7 @@ public final class AdminListener: Service, Sendable {
             }
             .bind(unixDomainSocketPath: configuration.path).get()
         chmod(configuration.path, mode_t(configuration.mode))
+        let bound = Self.identity(configuration.path)
         logger.notice("admin socket listening", metadata: ["listener": "\(configuration.name)", "path": "\(configuration.path)",
                                                            "ceiling": "\(configuration.ceiling.rawValue)"])
         // closeFuture ignores task cancellation, so cancellation must close the channel too.
@@ -73,7 +104,8 @@ public final class AdminListener: Service, Sendable {
             server.close(promise: nil)
         }
         await drainConnections()
-        unlink(configuration.path)
+        // Only our own socket file: never one another process bound at this path since.
+        if let bound, let now = Self.identity(configuration.path), now == bound { unlink(configuration.path) }
         logger.info("admin socket closed", metadata: ["listener": "\(configuration.name)"])
     }
 

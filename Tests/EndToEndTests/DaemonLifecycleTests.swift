@@ -24,6 +24,21 @@ import Glibc
         #expect(daemon.log.contains("registryd stopped"))
     }
 
+    /// A second registryd started on the first one's socket folder refuses to start instead of taking
+    /// its sockets over (the first, stopped later, would then have removed the second's).
+    @Test func secondDaemonOnLiveSocketsIsRefused() async throws {
+        let daemon = try await Daemon.configured()
+        defer { daemon.tearDown() }
+        let second = try await offPool { try daemon.command([]) }
+        #expect(second.status != 0)
+        #expect(second.stderr.contains("another process is listening on \(daemon.adminSocket)"), "\(second.stderr)")
+        let out = try await offPool { try daemon.socat("ping\n") }
+        #expect(out == "211 STATUS msg=pong\n")
+        let status = await Task.detached { daemon.stop() }.value
+        #expect(status == 0)
+        #expect(!FileManager.default.fileExists(atPath: daemon.adminSocket))
+    }
+
     @Test func badRulebookStopsStartWithKeyAndLine() async throws {
         let dir = "/tmp/regd-rb-\(UUID().uuidString.prefix(6))"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

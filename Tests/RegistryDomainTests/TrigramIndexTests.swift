@@ -24,6 +24,22 @@ import Testing
         return Array(sorted.prefix(limit))
     }
 
+    /// The index's offers for `q` equal the full scan's, for one and six matches, counted both ways (the
+    /// small hash table and the per-name marks).
+    static func expectFullScan(_ index: TrigramIndex, _ sets: [Set<UInt64>], _ ranks: [Int32], _ q: Set<UInt64>,
+                               _ scratch: TrigramIndex.Scratch, _ context: String) {
+        for limit in [1, 6] {
+            let want = fullScan(sets, ranks, q, limit: limit)
+            for smallTally in [0, Int.max] {
+                var got: [(Int, Double)] = []
+                index.search(query: q, limit: limit, threshold: Trigrams.threshold, scratch: scratch, smallTally: smallTally) {
+                    got.append(($0, $1))
+                }
+                #expect(got.map(\.0) == want.map(\.0) && got.map(\.1) == want.map(\.1), "\(context) limit \(limit) tally \(smallTally)")
+            }
+        }
+    }
+
     @Test func searchEqualsFullScan() {
         var rng = SplitMix64(seed: 190)
         var index = TrigramIndex()
@@ -43,18 +59,7 @@ import Testing
             index.setRanks(ranks)
             index.seal()
             for _ in 0..<150 {
-                let q = Trigrams.of(Self.name(&rng))
-                for limit in [1, 6] {
-                    let want = Self.fullScan(sets, ranks, q, limit: limit)
-                    // Both ways of counting: the small hash table and the per-name marks.
-                    for smallTally in [0, Int.max] {
-                        var got: [(Int, Double)] = []
-                        index.search(query: q, limit: limit, threshold: Trigrams.threshold, scratch: scratch, smallTally: smallTally) {
-                            got.append(($0, $1))
-                        }
-                        #expect(got.map(\.0) == want.map(\.0) && got.map(\.1) == want.map(\.1), "round \(round) limit \(limit) tally \(smallTally)")
-                    }
-                }
+                Self.expectFullScan(index, sets, ranks, Trigrams.of(Self.name(&rng)), scratch, "round \(round)")
             }
         }
     }
@@ -78,17 +83,7 @@ import Testing
                        "Bnech 1234 Manpower", "bench bench", "Manpower Bench 300"]
         for _ in 0..<100 { queries.append("bench \(rng.next() % 4_000) manpow\(rng.next() % 2 == 0 ? "er" : "r")") }
         for query in queries {
-            let q = Trigrams.of(NameKey.make(query))
-            for limit in [1, 6] {
-                let want = Self.fullScan(sets, ranks, q, limit: limit)
-                for smallTally in [0, Int.max] {
-                    var got: [(Int, Double)] = []
-                    index.search(query: q, limit: limit, threshold: Trigrams.threshold, scratch: scratch, smallTally: smallTally) {
-                        got.append(($0, $1))
-                    }
-                    #expect(got.map(\.0) == want.map(\.0) && got.map(\.1) == want.map(\.1), "\(query) limit \(limit) tally \(smallTally)")
-                }
-            }
+            Self.expectFullScan(index, sets, ranks, Trigrams.of(NameKey.make(query)), scratch, query)
         }
     }
 
