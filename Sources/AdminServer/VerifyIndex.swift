@@ -244,21 +244,12 @@ public final class VerifyIndex: Sendable {
                     extra.append(Field("recruiter_role", role))
                 } else {
                     let key = NameKey.make(query)
-                    // An exact key wins over any similar name or watch-list entry (ties by agency id), and
-                    // an exact answer lists no candidates: no search needed.
-                    if !key.isEmpty, let exact = snap.state.byKey[key]?.min(by: { snap.state.idRank[$0] < snap.state.idRank[$1] }) {
-                        let entry = snap.state.entries[exact]
-                        let noOthers: [VerifyCommand.Match] = []
-                        return VerifyCommand.render(base: entry.fields, licenceState: entry.licence?.state, scope: entry.scopeSet,
-                                                    provinces: entry.provinces, bans: snap.state.bans, province: province,
-                                                    destination: destination, day: day, on: nil,
-                                                    extra: VerifyCommand.matchFields(best: (entry.label, 1, true, entry.labelText), others: noOthers))
-                    }
                     let keyTrigrams = Trigrams.distinct(of: key)
                     let scratch = threadScratch()
                     let candidates = Self.candidates(key: key, trigrams: keyTrigrams, in: snap, limit: 6, scratch: scratch)
-                    let watch = Self.watch(key: key, trigrams: keyTrigrams, in: snap, scratch: scratch)
                     let best = candidates.first
+                    // An exact agency name wins over any watch-list entry: no watch-list search then.
+                    let watch = best?.exact == true ? nil : Self.watch(key: key, trigrams: keyTrigrams, in: snap, scratch: scratch)
                     if let (w, score) = watch, score >= 0.5, !(best?.exact ?? false), score >= (best?.score ?? 0) {
                         let listed = snap.state.watches[w]
                         return VerifyCommand.watchlisted(id: listed.id, name: listed.name, warning: listed.warning)
@@ -324,6 +315,8 @@ public final class VerifyIndex: Sendable {
             if top.count > limit { top.removeLast() }
         }
         for i in snap.state.byKey[key] ?? [] { offer(Candidate(index: i, score: 1, exact: true)) }
+        // An exact key wins over every similar name, and an exact answer lists no candidates: no search.
+        guard top.isEmpty else { return top }
         snap.state.namesEN.search(q, limit: limit, threshold: Trigrams.threshold, scratch: scratch) { slot, score in
             offer(Candidate(index: slot, score: score, exact: false))
         }
