@@ -3,18 +3,27 @@ import LineGrammar
 /// One `key=value` pair of a data line or of a reply's final line. Multi-valued fields repeat the key.
 public struct Field: Hashable, Sendable {
     public var key: String {
+        // A value kept only in the text form is taken out of it before the text goes.
+        willSet { if storedValue == nil { storedValue = value } }
         didSet { text = nil }
     }
+    /// The value; for a field built from its text form alone (`init(_:text:)`), read back from it.
     public var value: String {
-        didSet { text = nil }
+        get { storedValue ?? Field.value(ofText: text ?? [], key: key) }
+        set {
+            storedValue = newValue
+            text = nil
+        }
     }
+    /// Nil only when `text` is the field's one form.
+    private var storedValue: String?
     /// The text form `key=value` as bytes, when rendered ahead by `prepared` for a field shown on many
     /// replies (the hotline index's facts); nil: rendered when the reply is.
     public private(set) var text: [UInt8]?
 
     public init(_ key: String, _ value: String) {
         self.key = key
-        self.value = value
+        self.storedValue = value
         self.text = nil
     }
 
@@ -34,8 +43,27 @@ public struct Field: Hashable, Sendable {
     /// value)` renders; `ReplyRendererTests` holds the callers to it.
     public init(_ key: String, _ value: String, text: [UInt8]) {
         self.key = key
-        self.value = value
+        self.storedValue = value
         self.text = text
+    }
+
+    /// A field known by its text form `key=value` alone (what `prepared(key, value)` renders): the
+    /// value is read back from it only when asked for (JSON, comparisons), never on the way out as
+    /// text. Why: a hotline reply's candidate lines are assembled as text, and building each value
+    /// string as well was a share of every ambiguous lookup.
+    public init(_ key: String, text: [UInt8]) {
+        self.key = key
+        self.storedValue = nil
+        self.text = text
+    }
+
+    /// The value in `key=value` text, by the tokenizer (the inverse of the quoter that rendered it).
+    static func value(ofText text: [UInt8], key: String) -> String {
+        guard let tokens = try? Tokenizer.tokenize(text).tokens, tokens.count == 1,
+              case .field(let k, let v) = tokens[0], k == key else {
+            preconditionFailure("a field's text form is not key=value for its key")
+        }
+        return v
     }
 
     /// Equal when key and value are: the cached text is derived from them.

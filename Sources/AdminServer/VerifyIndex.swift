@@ -249,8 +249,12 @@ public final class VerifyIndex: Sendable {
                     let candidates = Self.candidates(key: key, trigrams: keyTrigrams, in: snap, limit: 6, scratch: scratch)
                     let best = candidates.first
                     // An exact agency name wins over any watch-list entry: no watch-list search then.
-                    let watch = best?.exact == true ? nil : Self.watch(key: key, trigrams: keyTrigrams, in: snap, scratch: scratch)
-                    if let (w, score) = watch, score >= 0.5, !(best?.exact ?? false), score >= (best?.score ?? 0) {
+                    // Only a watch-list entry that would win is looked for: the search's threshold is
+                    // the score it must reach, which prunes the search.
+                    let watch = best?.exact == true ? nil
+                        : Self.watch(key: key, trigrams: keyTrigrams, in: snap, scratch: scratch,
+                                     threshold: max(Self.watchWins, best?.score ?? 0))
+                    if let (w, score) = watch, score >= Self.watchWins, !(best?.exact ?? false), score >= (best?.score ?? 0) {
                         let listed = snap.state.watches[w]
                         return VerifyCommand.watchlisted(id: listed.id, name: listed.name, warning: listed.warning)
                     }
@@ -258,7 +262,7 @@ public final class VerifyIndex: Sendable {
                     index = best.index
                     let entries = snap.state.entries
                     extra = VerifyCommand.matchFields(best: (entries[best.index].label, best.score, best.exact, entries[best.index].labelText),
-                                                       others: candidates.dropFirst().map { (entries[$0.index].label, $0.score, $0.exact, entries[$0.index].labelText) })
+                                                       others: candidates.dropFirst().lazy.map { (entries[$0.index].label, $0.score, $0.exact, entries[$0.index].labelText) })
                 }
             }
             return VerifyCommand.render(base: snap.state.entries[index].fields, licenceState: snap.state.entries[index].licence?.state,
@@ -274,13 +278,17 @@ public final class VerifyIndex: Sendable {
         return fresh
     }
 
-    /// The closest watch-list entry at or above the threshold (an identical key scores 1), first listed
-    /// on ties.
+    /// A watch-list entry answers a name query instead of the agencies when it scores at least this
+    /// (and at least the best agency's score, unless that name is exact).
+    static let watchWins = 0.5
+
+    /// The closest watch-list entry scoring at least `threshold` (an identical key scores 1), first
+    /// listed on ties.
     static func watch(key: String, trigrams q: [UInt64], in snap: Snapshot,
-                      scratch: TrigramIndex.Scratch) -> (slot: Int, score: Double)? {
+                      scratch: TrigramIndex.Scratch, threshold: Double = Trigrams.threshold) -> (slot: Int, score: Double)? {
         if let exact = snap.state.watchByKey[key] { return (exact, 1) }
         var found: (Int, Double)?
-        snap.state.watchNames.search(q, limit: 1, threshold: Trigrams.threshold, scratch: scratch) { slot, score in found = (slot, score) }
+        snap.state.watchNames.search(q, limit: 1, threshold: threshold, scratch: scratch) { slot, score in found = (slot, score) }
         return found
     }
 

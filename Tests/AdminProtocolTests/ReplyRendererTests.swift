@@ -23,6 +23,24 @@ import Testing
         #expect(ReplyRenderer.text(Reply(.ok, fields: [changed])) == "200 OK v=\"needs quotes\"\n")
     }
 
+    /// A field known by its text form alone reads its value back from it (the tokenizer undoing the
+    /// quoter), renders those bytes unchanged, and keeps its value when its key changes.
+    @Test func textOnlyFieldsReadTheirValueBack() {
+        let values = ["A-1", "", "two words", "ក្រុមហ៊ុន ភ្នំពេញ", "say \"hi\"", "line\nbreak", "#tag", "--x", "a=b", "\u{202E}x"]
+        for value in values {
+            let text = Field.prepared("candidate", value).text!
+            var field = Field("candidate", text: text)
+            #expect(field.value == value)
+            #expect(field == Field("candidate", value))
+            #expect(field.hashValue == Field("candidate", value).hashValue)
+            #expect(ReplyRenderer.text(Reply(.ok, fields: [field])) == ReplyRenderer.text(Reply(.ok, fields: [Field("candidate", value)])))
+            field.key = "other"
+            #expect(field.value == value)
+            #expect(field.text == nil)
+            #expect(ReplyRenderer.text(Reply(.ok, fields: [field])) == ReplyRenderer.text(Reply(.ok, fields: [Field("other", value)])))
+        }
+    }
+
     @Test func textLinesFollowTheGrammar() throws {
         let text = ReplyRenderer.text(Self.sample)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
