@@ -129,40 +129,58 @@ struct Bench: ParsableCommand {
 
     /// Durable complaint filings (idempotency key, audit entry, timers, one commit each) against
     /// pgbench running a one-INSERT-per-transaction script on the same PostgreSQL, in the same run.
+    ///
+    /// Two more references, both pgbench calling the filing function directly (no daemon): one filing
+    /// per call from as many callers as our clients, and the database's ceiling for filings in batches
+    /// when only as many filings as clients can be outstanding (a closed loop: each client waits for
+    /// its reply), the best of 2 callers × 4 filings and 1 caller × 8 for 8 clients.
     private func measureFilings(work: String, path: String) throws {
         let pg = work + "/state/pg"
         let script = work + "/insert.sql"
         try "INSERT INTO bench_insert (payload) VALUES ('complaint');\n".write(toFile: script, atomically: true, encoding: .utf8)
         chmod(script, 0o644)
         _ = PgBench.psql(pg, "CREATE TABLE IF NOT EXISTS bench_insert (id bigserial PRIMARY KEY, payload text NOT NULL)")
-        // Second reference: pgbench calling the filing function itself (the database's share of a
-        // filing, without the daemon), with fresh keys and references per call.
-        let direct = work + "/file_complaints.sql"
-        try """
-            \\set k random(1, 2000000000)
-            SELECT count(*) FROM registry.file_complaints('all', '', '', jsonb_build_array(jsonb_build_object('actor', 'S-0001', 'listener', 'bench', 'key', 'pgb-' || :k || '-' || :client_id, 'command', 'complaint.file', 'request', 'r' || :k, 'reference', 'R-PGB' || :k || '-' || :client_id, 'level', 'L1', 'channel', 'hotline', 'filed_by', 'official', 'province', '12', 'respondent_kind', 'unknown', 'respondent_note', '', 'categories', jsonb_build_array('fee_overcharge'), 'narrative', '', 'received', current_date, 'complainants', jsonb_build_array(jsonb_build_object('sex', 'F', 'age', '25-34', 'paid', '195', 'claimed', '195', 'holds', jsonb_build_array('id_card'))), 'evidence', '[]'::jsonb, 'timers', jsonb_build_array(jsonb_build_object('kind', 'complaint.ack', 'fires', current_date + 3, 'rule', 'CMP-5'), jsonb_build_object('kind', 'complaint.first_action', 'fires', current_date + 11, 'rule', 'CMP-4'), jsonb_build_object('kind', 'complaint.settle', 'fires', current_date + 31, 'rule', 'CMP-10')), 'event_detail', 'complainants=1', 'audit_arguments', 'bench', 'audit_detail', '{id}', 'reply', 'reply {id}')));
-
-            """.write(toFile: direct, atomically: true, encoding: .utf8)
-        chmod(direct, 0o644)
+        func batchScript(_ filings: Int) throws -> String {
+            let file = work + "/file_complaints_\(filings).sql"
+            try FilingScript.text(filings: filings).write(toFile: file, atomically: true, encoding: .utf8)
+            chmod(file, 0o644)
+            return file
+        }
+        let single = try batchScript(1)
+        let splits = try [(2, 4), (1, 8)].map { (callers: $0.0, filings: $0.1, script: try batchScript($0.1)) }
         print("")
         print(pad("measurement", 36) + pad("ops/s", 9) + pad("p50 µs", 8) + pad("p99 µs", 8) + pad("pgbench", 10) + pad("ratio (min–max)", 20)
-              + pad("fn only", 10) + "ratio")
-        print("  pgbench: one INSERT per transaction, same cluster (synchronous_commit on); fn only: pgbench calling registry.file_complaints, one filing per call")
+              + pad("fn ×1", 8) + pad("ratio", 7) + pad("fn ceiling", 12) + "ceiling/INSERT")
+        print("  pgbench: one INSERT per transaction, same cluster (synchronous_commit on); fn ×1: pgbench calling registry.file_complaints,")
+        print("  one filing per call, as many callers as clients; fn ceiling: filings/s of that function in batches with no more filings")
+        print("  outstanding than clients (best of 2 callers × 4 and 1 × 8 for 8 clients), the most a closed loop can get from the database")
         let request = "complaint.file channel=hotline province=12 level=L1 respondent=unknown categories=fee_overcharge --idempotency-key=bench-{n} <<\n"
             + "complainant sex=F age=25-34 paid=195 claimed=195 holds=id_card\n\n"
         for n in clients {
             _ = LoadClient.run(socket: path, request: request, clients: n, seconds: 0.5, expect: "201")
             var ours: [LoadClient.Result] = [], ratios: [Double] = [], bases: [Double] = [], fn: [Double] = [], fnRatios: [Double] = []
+            var ceilings: [Double] = [], ceilingRatios: [Double] = []
             for _ in 0..<max(1, repeats) {
                 let r = LoadClient.run(socket: path, request: request, clients: n, seconds: seconds, expect: "201")
                 ours.append(r)
-                if let b = PgBench.run(pg, script: script, clients: n, seconds: Int(max(1, seconds))) {
+                let base = PgBench.run(pg, script: script, clients: n, seconds: Int(max(1, seconds)))
+                if let b = base {
                     bases.append(b)
                     ratios.append(r.perSecond / b)
                 }
-                if let f = PgBench.run(pg, script: direct, clients: n, seconds: Int(max(1, seconds))) {
+                if let f = PgBench.run(pg, script: single, clients: n, seconds: Int(max(1, seconds)), prepared: true) {
                     fn.append(f)
                     fnRatios.append(r.perSecond / f)
+                }
+                if n == 8 {
+                    let best = splits.compactMap { split in
+                        PgBench.run(pg, script: split.script, clients: split.callers, seconds: Int(max(1, seconds)), prepared: true)
+                            .map { $0 * Double(split.filings) }
+                    }.max()
+                    if let best {
+                        ceilings.append(best)
+                        if let b = base { ceilingRatios.append(best / b) }
+                    }
                 }
             }
             func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
@@ -171,8 +189,10 @@ struct Bench: ParsableCommand {
                   + pad(String(format: "%.0f", mid.percentile(0.5)), 8) + pad(String(format: "%.0f", mid.percentile(0.99)), 8)
                   + pad(bases.isEmpty ? "-" : String(format: "%.0f", median(bases)), 10)
                   + pad(ratios.isEmpty ? "n/a" : String(format: "%.2f (%.2f–%.2f)", median(ratios), ratios.min()!, ratios.max()!), 20)
-                  + pad(fn.isEmpty ? "-" : String(format: "%.0f", median(fn)), 10)
-                  + (fnRatios.isEmpty ? "n/a" : String(format: "%.2f", median(fnRatios))))
+                  + pad(fn.isEmpty ? "-" : String(format: "%.0f", median(fn)), 8)
+                  + pad(fnRatios.isEmpty ? "n/a" : String(format: "%.2f", median(fnRatios)), 7)
+                  + pad(ceilings.isEmpty ? "-" : String(format: "%.0f", median(ceilings)), 12)
+                  + (ceilingRatios.isEmpty ? "-" : String(format: "%.2f (%.2f–%.2f)", median(ceilingRatios), ceilingRatios.min()!, ceilingRatios.max()!)))
         }
     }
 
@@ -262,9 +282,12 @@ enum PgBench {
     }
 
     /// Transactions per second (without connection time), or nil when pgbench is missing or failed.
-    static func run(_ host: String, script: String, clients: Int, seconds: Int) -> Double? {
+    /// With `prepared`, statements are parsed and planned once per connection (`-M prepared`), as the
+    /// daemon's cached plans are.
+    static func run(_ host: String, script: String, clients: Int, seconds: Int, prepared: Bool = false) -> Double? {
         guard bin != nil, let out = capture("pgbench", ["-n", "-h", host, "-U", "postgres", "-c", String(clients), "-j", String(clients),
-                                                         "-T", String(seconds), "-f", script, "registry"]) else { return nil }
+                                                         "-T", String(seconds)] + (prepared ? ["-M", "prepared"] : [])
+                                                         + ["-f", script, "registry"]) else { return nil }
         for line in out.split(separator: "\n") where line.hasPrefix("tps = ") {
             return Double(line.dropFirst(6).split(separator: " ")[0])
         }
