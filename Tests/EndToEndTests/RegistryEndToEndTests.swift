@@ -243,6 +243,41 @@ import Testing
         #expect(count == "1")
     }
 
+    /// Generated ids keep every digit past their usual width: the 10,000th agency is A-10000, not A-1000
+    /// (which lpad made of it, colliding with the 1,000th), and so for people, watch-list entries and
+    /// complaint cases.
+    @Test func idsGrowPastTheirWidth() async throws {
+        let d = try await Self.daemon()
+        defer { d.tearDown() }
+        try await offPool {
+            _ = try TestCluster.shared.psql("""
+                SELECT setval('registry.agency_seq', 9999, false), setval('registry.person_seq', 99999, false),
+                       setval('registry.watch_seq', 9999, false), setval('registry.complaint_seq', 999999, false)
+                """, database: d.database!)
+        }
+        let out = try await Self.run(d, """
+            agency.register name_en="Nine Nines Manpower" name_km="ប្រាំបួន"
+            agency.register name_en="Ten Thousand Manpower" name_km="មួយម៉ឺន"
+            agency.person A-10000 role=director name="Director Ten" id_card=100000001
+            watchlist.add kind=broker name="Broker Nine" warning="not licensed"
+            watchlist.add kind=broker name="Broker Ten" warning="not licensed"
+
+            """)
+        #expect(out[0] == "201 CREATED id=A-9999", "\(out)")
+        #expect(out[1] == "201 CREATED id=A-10000", "\(out)")
+        #expect(out[2].hasPrefix("200") && out[2].contains("person=P-99999"), "\(out)")
+        #expect(out[3].contains("W-9999") && out[4].contains("W-10000"), "\(out)")
+        let filing = "complaint.file channel=hotline province=12 respondent=unknown categories=other --idempotency-key=wide-key-000%d <<\n"
+            + "complainant sex=F age=18-24\n\n"
+        var cases: [String] = []
+        for k in 1...2 {
+            let reply = ReplyText(text: try await offPool { try d.socat(String(format: filing, k), socket: d.staffSocket) })
+            cases.append(reply.final("id") ?? reply.final)
+        }
+        let year = cases[0].split(separator: "-").dropFirst().first.map(String.init) ?? "?"
+        #expect(cases == ["CMP-\(year)-999999", "CMP-\(year)-1000000"], "\(cases)")
+    }
+
     /// Two daemons on one database: a revocation through one is the other's hotline answer at once
     /// (NOTIFY registry_changed), and the other's timers do not fire the same timer again.
     @Test func secondDaemonSeesChangesThroughNotify() async throws {
