@@ -17,7 +17,13 @@ ALTER TABLE registry.people ALTER COLUMN id SET DEFAULT 'P-' || registry.serial_
 ALTER TABLE registry.watchlist ALTER COLUMN id SET DEFAULT 'W-' || registry.serial_text(nextval('registry.watch_seq'), 4);
 ALTER TABLE registry.sending_bans ALTER COLUMN id SET DEFAULT 'B-' || registry.serial_text(nextval('registry.ban_seq'), 3);
 
--- Complaint case numbers: the filing function of 0007 with that one change.
+-- Complaint case numbers: drawn by one function, so that a later change to their form replaces it
+-- alone; the filing function of 0007 restated to call it (a migration replaces a function whole).
+CREATE FUNCTION registry.case_number(received date) RETURNS text
+LANGUAGE sql VOLATILE AS $$
+    SELECT 'CMP-' || extract(year FROM received)::int || '-' || registry.serial_text(nextval('registry.complaint_seq'), 6)
+$$;
+
 CREATE OR REPLACE FUNCTION registry.file_complaints(p_scope text, p_provinces text, p_communes text, p_batch jsonb)
 RETURNS TABLE (n integer, outcome text, case_id text, reply text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = registry, pg_temp AS $$
@@ -49,8 +55,7 @@ BEGIN
     -- leaves a gap in the numbering, as a rolled-back filing always did.
     WITH f AS (
         SELECT x.n::integer AS n, x.e,
-               'CMP-' || extract(year FROM (x.e->>'received')::date)::int || '-'
-                   || registry.serial_text(nextval('registry.complaint_seq'), 6) AS id
+               registry.case_number((x.e->>'received')::date) AS id
         FROM jsonb_array_elements(p_batch) WITH ORDINALITY AS x(e, n)
     ), claimed AS (
         INSERT INTO registry.idempotency AS i (actor, key, command, request_hash, reply)
