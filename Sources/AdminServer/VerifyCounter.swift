@@ -15,8 +15,12 @@ public final class VerifyCounter: Sendable {
 
     public init() {}
 
+    /// Each verdict's slot number, built once: `allCases` makes a new array at every use, and this runs
+    /// on every lookup.
+    private static let numbers = Dictionary(uniqueKeysWithValues: Verdict.allCases.enumerated().map { ($1, $0) })
+
     private func slot(_ verdict: Verdict) -> Slot {
-        slots[Verdict.allCases.firstIndex(of: verdict)!]
+        slots[Self.numbers[verdict]!]
     }
 
     func count(_ verdict: Verdict) {
