@@ -18,7 +18,7 @@ public enum Tokenizer {
         // One copy into a concrete array: the generic collection is not specialised across modules, and
         // walking it through witnesses was a visible share of every request.
         let bytes = Array(line)
-        let all = try tokenize(bytes)
+        var all = try tokenize(bytes)
         guard let first = all.tokens.first else { return .blank }
         guard case .positional(let name) = first, !name.isEmpty, CharacterClass.isCommandName(name.utf8),
             !firstTokenWasQuoted(bytes)
@@ -26,7 +26,9 @@ public enum Tokenizer {
             throw TokenizeError(.badCommandName, at: leadingWhitespace(bytes))
         }
         let folded = name.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } ? name.lowercased() : name
-        return .request(command: folded, arguments: Array(all.tokens.dropFirst()), heredoc: all.heredoc)
+        // In place: the line's own token array (no copy of the arguments on every request).
+        all.tokens.removeFirst()
+        return .request(command: folded, arguments: all.tokens, heredoc: all.heredoc)
     }
 
     /// Splits a line into classified tokens. A blank or comment line gives no tokens.

@@ -54,13 +54,14 @@ public struct LicenceNumber: Hashable, Sendable, CustomStringConvertible {
     public static func parse(_ text: String) -> ParseResult {
         var sawLetter = false
         var d: [Int] = []
-        d.reserveCapacity(9)
         for scalar in text.unicodeScalars {
             let v = scalar.value
             switch v {
             case 0x4C, 0x6C:  // L, l
                 guard !sawLetter, d.isEmpty else { return .notALicenceNumber }
                 sawLetter = true
+                // Only now: a name or an ID-card number (most lookups) is turned away without an array.
+                d.reserveCapacity(9)
             case 0x30...0x39:
                 guard sawLetter else { return .notALicenceNumber }
                 d.append(Int(v - 0x30))
