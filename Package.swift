@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "RegistryStoreTests", dependencies: ["RegistryStore", "RegistryDomain"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["RegistryStore", "RegistryDomain", "AdminProtocol", "LineGrammar", "registryd", "registryctl"]
+            dependencies: ["RegistryStore", "RegistryDomain", "AdminProtocol", "AdminServer", "LineGrammar", "registryd", "registryctl"]
         ),
     ]
 )

@@ -64,7 +64,7 @@ enum ComplaintCommands {
                 return String(c)
             }
             guard !categories.isEmpty else { throw RegistryHelpers.invalid("categories", "at least one category") }
-            destination = try inv.field("destination").map { try RegistryHelpers.scopes($0)[0] }
+            destination = try inv.field("destination").map { try RegistryHelpers.scope($0, field: "destination") }
             (province, commune) = try office(inv, ctx)
             level = ComplaintLevel(rawValue: inv.field("level") ?? (commune != nil ? "L0" : ctx.actor.provinces.isEmpty ? "L2" : "L1")) ?? .l0
             received = try RegistryHelpers.date(inv, "received")

@@ -28,17 +28,27 @@ enum RegistryHelpers {
         return d
     }
 
-    /// Parses `TH`, `TH/construction`, `JP,MY/domestic_work` into destination scopes.
-    static func scopes(_ text: String) throws -> [DestinationScope] {
+    /// Parses `TH`, `TH/construction`, `JP,MY/domestic_work` into destination scopes: at least one.
+    static func scopes(_ text: String, field: String = "scope") throws -> [DestinationScope] {
         // Byte-wise: every hotline lookup with destination= parses one.
-        try text.split(separator: ",").map { item in
+        let items = text.split(separator: ",")
+        // `destination=,` is a valid identifier with no destination in it (it crashed the daemon once).
+        guard !items.isEmpty else { throw invalid(field, "at least one destination: an ISO country code, optionally /sector: TH,MY/domestic_work") }
+        return try items.map { item in
             let slash = item.utf8.firstIndex(of: UInt8(ascii: "/"))
             let country = item[..<(slash ?? item.endIndex)]
             guard country.utf8.count == 2, country.utf8.allSatisfy({ (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }) else {
-                throw invalid("scope", "destinations are ISO country codes, optionally /sector: TH,MY/domestic_work")
+                throw invalid(field, "destinations are ISO country codes, optionally /sector: TH,MY/domestic_work")
             }
             return DestinationScope(country: String(country), sector: slash.map { String(item[item.utf8.index(after: $0)...]) }.flatMap { $0.isEmpty ? nil : $0 })
         }
+    }
+
+    /// Exactly one destination, `TH` or `MY/domestic_work`: what a hotline caller or a complaint names.
+    static func scope(_ text: String, field: String) throws -> DestinationScope {
+        let all = try scopes(text, field: field)
+        guard all.count == 1 else { throw invalid(field, "one destination: an ISO country code, optionally /sector: TH or MY/domestic_work") }
+        return all[0]
     }
 
     static func province(_ text: String?) throws -> String? {

@@ -30,7 +30,7 @@ enum VerifyCommand {
     }
 
     static func asked(_ inv: Invocation) throws -> Asked {
-        var destination = try inv.field("destination").map { try RegistryHelpers.scopes($0)[0] }
+        var destination = try inv.field("destination").map { try RegistryHelpers.scope($0, field: "destination") }
         if let sector = inv.field("sector") { destination?.sector = sector.lowercased() }
         return Asked(query: inv.positionals[0], province: try RegistryHelpers.province(inv.field("province")),
                      destination: destination, on: try RegistryHelpers.date(inv, "on"))

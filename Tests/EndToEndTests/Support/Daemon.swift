@@ -41,8 +41,12 @@ final class Daemon: @unchecked Sendable {
 
     /// A configured daemon (database URL given) on a fresh database, with an admin for uid 0.
     static func configured(extraEnvironment: [String: String] = [:], bootstrapAdmin: Bool = true,
-                           database: String? = nil, cluster: TestCluster = .shared) async throws -> Daemon {
+                           database: String? = nil, cluster: TestCluster? = nil) async throws -> Daemon {
         try await offPool {
+            // The shared cluster is made (initdb, start) on first use: here, off the cooperative pool. As a
+            // default argument it was made on a pool thread, and several suites waiting for it at once held
+            // every pool thread for seconds (the unit tests' sleeps then overran by as much).
+            let cluster = cluster ?? .shared
             let db = try database ?? cluster.createDatabase()
             let daemon = Daemon(database: db, embedded: false)
             daemon.environment["REGISTRYD_DATABASE_URL"] = cluster.url(database: db, user: "registry_app")
