@@ -3,17 +3,17 @@ import Foundation
 /// A pgbench script calling `registry.file_complaints` with a batch of filings like the benchmark's
 /// `complaint.file` (one complainant holding an ID card, three deadlines): the batch is a JSON literal
 /// built once here, so that the database measures the filing, not the building of its JSON; `@K` in
-/// keys and references is replaced per call by a random number and the pgbench client id.
+/// keys and references is replaced per call by a random number and the pgbench client id. The deadline
+/// dates are sample values of the same shape as the daemon's (the function stores the dates it is
+/// given; the rulebook is the daemon's business, not the database's).
 enum FilingScript {
     static func text(filings: Int) -> String {
         let today = Date()
-        func day(_ offset: Int) -> String {
-            let f = DateFormatter()
-            f.locale = Locale(identifier: "en_US_POSIX")
-            f.timeZone = TimeZone(identifier: "Asia/Phnom_Penh")
-            f.dateFormat = "yyyy-MM-dd"
-            return f.string(from: today.addingTimeInterval(Double(offset) * 86_400))
-        }
+        let format = DateFormatter()
+        format.locale = Locale(identifier: "en_US_POSIX")
+        format.timeZone = TimeZone(identifier: "Asia/Phnom_Penh")
+        format.dateFormat = "yyyy-MM-dd"
+        func day(_ offset: Int) -> String { format.string(from: today.addingTimeInterval(Double(offset) * 86_400)) }
         let batch = (1...max(1, filings)).map { i in
             """
             {"actor": "S-0001", "listener": "bench", "key": "pgb-@K-\(i)", "command": "complaint.file", "request": "r\(i)", \

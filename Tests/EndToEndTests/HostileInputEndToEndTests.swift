@@ -34,7 +34,7 @@ import Testing
             let params = spec.positionals + spec.fields
             for (i, p) in params.enumerated() {
                 for value in Self.values(for: p.type) {
-                    // The one odd value in place `i`, plausible ones elsewhere (the first of each type's list).
+                    // The odd value in place `i`; every other required parameter gets its type's first odd value.
                     var words = [spec.name]
                     for (j, q) in params.enumerated() where j == i || q.required {
                         let v = j == i ? value : Self.values(for: q.type)[0]
