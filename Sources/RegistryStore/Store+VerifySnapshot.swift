@@ -53,14 +53,17 @@ extension Transaction {
         for try await row in try await query("""
             SELECT agency_id, province FROM registry.registrations WHERE state = 'REGISTERED' AND (\(all) OR agency_id = \(id))
             """).decode((String, String).self) { rows.registrations.append(row) }
+        // The registry's day read once per query (an InitPlan): as a filter, the PL/pgSQL clock ran once
+        // per row, 0.9 s of a full load's 1 s over 100,000 recruiters.
         for try await row in try await query("""
             SELECT p.id_card, ap.agency_id, ap.role FROM registry.agency_people ap JOIN registry.people p ON p.id = ap.person_id
-            WHERE p.id_card IS NOT NULL AND ap.until IS NULL AND ap.since <= registry.today() AND (\(all) OR ap.agency_id = \(id))
+            WHERE p.id_card IS NOT NULL AND ap.until IS NULL AND ap.since <= (SELECT registry.today())
+              AND (\(all) OR ap.agency_id = \(id))
             ORDER BY ap.since DESC
             """).decode((String, String, String).self) { rows.recruiters.append(row) }
         for try await (wid, name, key, card, warning) in try await query("""
             SELECT id, name, key, id_card, warning FROM registry.watchlist
-            WHERE published_on <= registry.today() AND (lifted_on IS NULL OR lifted_on > registry.today())
+            WHERE published_on <= (SELECT registry.today()) AND (lifted_on IS NULL OR lifted_on > (SELECT registry.today()))
             """).decode((String, String, String, String?, String).self) {
             rows.watches.append(.init(id: wid, name: name, key: key, idCard: card, warning: warning))
         }
