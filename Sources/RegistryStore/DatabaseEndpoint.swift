@@ -65,6 +65,10 @@ public struct DatabaseEndpoint: Sendable, Hashable, CustomStringConvertible {
         config.options.maximumConnections = maximumConnections
         config.options.minimumConnections = 0
         config.options.connectTimeout = .seconds(3)
+        // No JIT compilation: the daemon's queries are short, and for the few larger ones (statistics
+        // over a year of cases) the compilation cost more than it saved: 0.4 s of a 1.8 s query over
+        // 150,000 cases, without JIT 1.2 s.
+        config.options.additionalStartupParameters = [("jit", "off")]
         return config
     }
 

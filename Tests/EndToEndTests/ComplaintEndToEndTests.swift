@@ -438,6 +438,9 @@ struct ReplyText {
         #expect(y2017.text.contains("200-dimension=destination value=TH persons=493 female=187 cases=3"))
         let y2018 = try await Self.call(d, "stats.complaints year=2018 by=destination")
         #expect(y2018.final("persons") == "214" && y2018.final("female") == "98" && y2018.text.contains("value=MY persons=214"), "\(y2018.text)")
+        // The row-level scope check is part of the plan (sql/0009), not a function called per row read.
+        let plan = try TestCluster.shared.psql("SET ROLE registry_app; EXPLAIN SELECT count(*) FROM registry.complaints", database: d.database!)
+        #expect(plan.contains("current_setting") && !plan.contains("scope_allows"), "\(plan)")
     }
 
     // MARK: - Scope and victim data
