@@ -32,11 +32,19 @@ enum ClockCommands {
         let limit = inv.options["limit"].flatMap(Int.init) ?? 50
         let rows = try await ctx.read { tx -> [[Field]] in
             var out: [[Field]] = []
-            for try await (kind, subject, due, rule) in try await tx.query("""
-                SELECT kind, subject, to_char(due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), rule FROM registry.timers
-                WHERE fired_at IS NULL AND cancelled_at IS NULL ORDER BY due_at LIMIT \(limit)
-                """).decode((String, String, String, String).self) {
-                out.append([Field("kind", kind), Field("subject", subject), Field("due", due), Field("rule", rule)])
+            // Two index scans merged (sql/0010): timers that can fire, and those held by a paused case
+            // (their due time moves when the case resumes).
+            for try await (kind, subject, due, rule, held) in try await tx.query("""
+                SELECT kind, subject, to_char(due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), rule, held FROM (
+                    (SELECT kind, subject, due_at, id, rule, false AS held FROM registry.timers
+                     WHERE fired_at IS NULL AND cancelled_at IS NULL AND held_since IS NULL ORDER BY due_at, id LIMIT \(limit))
+                    UNION ALL
+                    (SELECT kind, subject, due_at, id, rule, true FROM registry.timers
+                     WHERE fired_at IS NULL AND cancelled_at IS NULL AND held_since IS NOT NULL ORDER BY due_at, id LIMIT \(limit))
+                ) live ORDER BY due_at, id LIMIT \(limit)
+                """).decode((String, String, String, String, Bool).self) {
+                out.append([Field("kind", kind), Field("subject", subject), Field("due", due), Field("rule", rule),
+                            Field("held", held ? "yes" : "no")])
             }
             return out
         }

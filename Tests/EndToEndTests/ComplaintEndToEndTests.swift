@@ -312,6 +312,13 @@ struct ReplyText {
         let before = a["due_first_action"]!
         let paused = try await Self.call(d, "complaint.pause \(id) kind=waiting_on_complainant")
         #expect(paused["due_first_action"] == before + " (paused)", "\(paused.text)")
+        // timer.list shows held timers too, marked, in due order with the others.
+        let listed = try await Self.call(d, "timer.list")
+        let rows = listed.text.split(separator: "\n").filter { $0.hasPrefix("200-") && $0.contains("subject=") }
+        #expect(rows.contains { $0.contains("subject=\(id)") && $0.contains("held=yes") }, "\(listed.text)")
+        #expect(rows.contains { $0.contains("subject=\(b["id"]!)") && $0.contains("held=no") }, "\(listed.text)")
+        let dues = rows.compactMap { $0.split(separator: " ").first { $0.hasPrefix("due=") } }
+        #expect(dues == dues.sorted() && dues.count == rows.count, "\(listed.text)")
         // Past the deadline while paused: nothing fires.
         #expect(try await Self.call(d, "clock.advance days=15").code == "200")
         try await Task.sleep(for: .milliseconds(800))
