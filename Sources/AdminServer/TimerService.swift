@@ -22,8 +22,14 @@ public final class TimerService: Service, Sendable {
     private let wakeup = Wakeup()
     private let index: VerifyIndex?
 
+    /// Test failpoint (see `afterClaimMarker(_:)`): the file to create after the first claim, and whether
+    /// it was.
+    private let afterClaimMarker: String?
+    private let markerWritten = NIOLockedValueBox(false)
+
     public init(store: Store, rulebook: Rulebook, calendar: WorkingCalendar, counter: VerifyCounter, interval: Duration, logger: Logger,
-                index: VerifyIndex? = nil) {
+                index: VerifyIndex? = nil, afterClaimMarker: String? = nil) {
+        self.afterClaimMarker = afterClaimMarker
         self.index = index
         self.calendar = calendar
         self.store = store
@@ -62,6 +68,20 @@ public final class TimerService: Service, Sendable {
         }
     }
 
+    /// The marker path of a `timer.after_claim=<path>` failpoint, nil for any other value.
+    public static func afterClaimMarker(_ failpoint: String?) -> String? {
+        guard let failpoint, failpoint.hasPrefix("timer.after_claim=") else { return nil }
+        let path = String(failpoint.dropFirst("timer.after_claim=".count))
+        return path.isEmpty ? nil : path
+    }
+
+    /// The failpoint: the first claim announces itself and waits inside its transaction.
+    private func pauseAfterFirstClaim() async throws {
+        guard let afterClaimMarker, markerWritten.withLockedValue({ written in defer { written = true }; return !written }) else { return }
+        _ = FileManager.default.createFile(atPath: afterClaimMarker, contents: Data())
+        try await Task.sleep(for: .seconds(2))
+    }
+
     static let workers = 4
     /// Which daemon fired a timer (recorded in the timer's outcome; host and process id).
     static let instance: String = {
@@ -80,6 +100,7 @@ public final class TimerService: Service, Sendable {
         while !Task.isCancelled, count < atMost {
             let fired = try await store.transaction(.system) { tx -> String? in
                 guard let timer = try await tx.claimDueTimers(limit: 1).first else { return nil }
+                try await self.pauseAfterFirstClaim()
                 let complaint = timer.kind.hasPrefix("complaint.")
                 let outcome = complaint
                     ? try await Self.complaintEffect(of: timer, tx: tx, deadlines: deadlines, calendar: self.calendar)

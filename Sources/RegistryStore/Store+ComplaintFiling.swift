@@ -30,7 +30,7 @@ extension Store {
     private func writeOnce(_ batch: [FilingRequest]) async throws -> [FilingRequest.Outcome] {
         let query = try FilingRequest.query(batch)
         return try await autocommit { conn in
-            try await FilingRequest.outcomes(try await conn.query(query, logger: self.logger), count: batch.count)
+            try await FilingRequest.outcomes(try await conn.queryIfOpen(query, logger: self.logger), count: batch.count)
         }
     }
 }

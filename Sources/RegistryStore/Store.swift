@@ -128,28 +128,45 @@ public final class Store: Sendable {
         _ body: @Sendable (Transaction) async throws -> Value
     ) async throws -> Value {
         do {
-            return try await client.withTransaction(logger: logger) { conn in
+            // BEGIN … COMMIT here rather than PostgresClient.withTransaction, whose ROLLBACK after a
+            // failure goes to the connection even when PostgreSQL has closed it (and then never returns,
+            // see `queryIfOpen`). A session PostgreSQL ended has rolled back with it.
+            return try await client.withConnection { conn in
                 guard started.start() else { throw StoreError.unavailable }
-                let timeout = "\(deadlineSeconds * 1000)"
-                try await conn.query("""
-                    SELECT set_config('statement_timeout', \(timeout), true),
-                           set_config('registry.actor', \(context.actor), true),
-                           set_config('registry.provinces', \(context.provinces.joined(separator: ",")), true),
-                           set_config('registry.communes', \(context.communes.joined(separator: ",")), true),
-                           set_config('registry.scope', \(context.scope), true)
-                    """, logger: logger)
-                let value = try await body(Transaction(connection: conn, logger: logger, context: context))
-                if dryRun { throw DryRun(value: value) }
-                return value
+                try await conn.queryIfOpen("BEGIN", logger: self.logger)
+                do {
+                    let timeout = "\(deadlineSeconds * 1000)"
+                    try await conn.queryIfOpen("""
+                        SELECT set_config('statement_timeout', \(timeout), true),
+                               set_config('registry.actor', \(context.actor), true),
+                               set_config('registry.provinces', \(context.provinces.joined(separator: ",")), true),
+                               set_config('registry.communes', \(context.communes.joined(separator: ",")), true),
+                               set_config('registry.scope', \(context.scope), true)
+                        """, logger: self.logger)
+                    let value = try await body(Transaction(connection: conn, logger: self.logger, context: context))
+                    if dryRun { throw DryRun(value: value) }
+                    try await conn.queryIfOpen("COMMIT", logger: self.logger)
+                    return value
+                } catch {
+                    if !conn.isClosed { _ = try? await conn.queryIfOpen("ROLLBACK", logger: self.logger) }
+                    throw InTransaction(error: error)
+                }
             }
-        } catch let error as PostgresTransactionError {
-            if let dry = error.closureError as? DryRun<Value> { return dry.value }
-            if let own = error.closureError, !(own is PSQLError), !(own is StoreError) { throw own }
-            throw StoreError.from(error)
+        } catch let inside as InTransaction {
+            if let dry = inside.error as? DryRun<Value> { return dry.value }
+            // The work's own refusals pass as they are; database failures in the protocol's terms.
+            if inside.error is PSQLError || inside.error is StoreError || inside.error is CancellationError {
+                throw StoreError.from(inside.error)
+            }
+            throw inside.error
         } catch {
             throw StoreError.from(error)
         }
     }
+
+    /// An error raised after BEGIN (by the work, the commit or the connection), told apart from the
+    /// lease's and BEGIN's own failures.
+    private struct InTransaction: Error { let error: any Error }
 
     /// Writes one audit entry in its own transaction (refusals, which have no effect to share a transaction with).
     public func audit(_ context: ActorContext, _ entry: AuditEntry) async throws {

@@ -11,12 +11,12 @@ public struct Transaction: @unchecked Sendable {
     /// Runs a query (interpolated values are bound parameters, never spliced into SQL).
     @discardableResult
     public func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
-        try await connection.query(query, logger: logger)
+        try await connection.queryIfOpen(query, logger: logger)
     }
 
     /// Appends an audit entry in this transaction, so it commits or rolls back with the effect.
     public func audit(_ entry: AuditEntry) async throws {
-        try await connection.query("""
+        try await connection.queryIfOpen("""
             INSERT INTO registry.audit_log (actor, listener, peer_uid, command, arguments, code, status, detail,
                                             seq, at, prev_hash, hash)
             VALUES (\(context.actor), \(context.listener), \(context.peerUID), \(entry.command), \(entry.arguments),
@@ -27,7 +27,7 @@ public struct Transaction: @unchecked Sendable {
     /// The audit entry and the idempotency key's stored reply in one statement (one round trip less on
     /// every keyed mutation, such as a complaint filing).
     public func audit(_ entry: AuditEntry, storingReply reply: String, forKey key: String) async throws {
-        try await connection.query("""
+        try await connection.queryIfOpen("""
             WITH entry AS (
                 INSERT INTO registry.audit_log (actor, listener, peer_uid, command, arguments, code, status, detail,
                                                 seq, at, prev_hash, hash)

@@ -83,7 +83,8 @@ struct Serve: AsyncParsableCommand {
         let index = VerifyIndex(logger: logger)
         let indexService = VerifyIndexService(index: index, store: store, logger: logger)
         let timers = TimerService(store: store, rulebook: rulebook, calendar: calendar, counter: counter,
-                                  interval: .milliseconds(settings.timerPollMilliseconds), logger: logger, index: index)
+                                  interval: .milliseconds(settings.timerPollMilliseconds), logger: logger, index: index,
+                                  afterClaimMarker: settings.testClock ? TimerService.afterClaimMarker(settings.failpoint) : nil)
         if settings.testClock { logger.warning("testing.clock is on: clock.advance may move the registry clock") }
         let services = AdminServices(store: store, rulebook: rulebook, calendar: calendar, table: table,
                                      serverName: "registryd/\(Registryd.version)",

@@ -23,6 +23,10 @@ struct Settings: Sendable {
     var idleTimeoutSeconds: Int
     /// Test daemons only: `clock.advance` may move the registry clock.
     var testClock: Bool
+    /// Test daemons only (with `testing.clock`): `timer.after_claim=<path>` makes the first claimed timer
+    /// create the file at `path` and wait two seconds inside its open transaction, so that a fault test
+    /// can stop the process while it holds the claim (reliability-security T3).
+    var failpoint: String?
     var timerPollMilliseconds: Int
     /// Event-loop threads serving the admin sockets.
     var eventLoopThreads: Int
@@ -64,6 +68,7 @@ struct Settings: Sendable {
             commandDeadlineSeconds: config.int(forKey: "limits.command_deadline_seconds", default: 10),
             idleTimeoutSeconds: config.int(forKey: "limits.idle_timeout_seconds", default: 120),
             testClock: config.bool(forKey: "testing.clock", default: false),
+            failpoint: config.string(forKey: "testing.failpoint"),
             timerPollMilliseconds: config.int(forKey: "timers.poll_milliseconds", default: 1000),
             eventLoopThreads: max(1, config.int(forKey: "sockets.event_loop_threads", default: System.coreCount)),
             demoData: config.bool(forKey: "demo.load", default: config.string(forKey: "database.url") == nil)

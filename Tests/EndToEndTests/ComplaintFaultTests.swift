@@ -83,6 +83,67 @@ import Glibc
         print("T1: 1,000 due timers drained by two daemons in \(String(format: "%.1f", drained)) s")
     }
 
+    /// T3: the instance holding a claimed timer in an open transaction is frozen (SIGSTOP, as a VM pause
+    /// or a stalled process would be). The other instance fires the timer once PostgreSQL ends the
+    /// frozen session (idle_in_transaction_session_timeout, shortened here); when the frozen one resumes
+    /// its transaction is gone, so it cannot fire the timer a second time.
+    @Test func frozenInstanceHoldingAClaimLosesIt() async throws {
+        let marker = FileManager.default.temporaryDirectory.appendingPathComponent("registryd-claim-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        defer { try? FileManager.default.removeItem(atPath: marker) }
+        let d1 = try await ComplaintEndToEndTests.daemon(extra: ["REGISTRYD_TESTING_FAILPOINT": "timer.after_claim=\(marker)"])
+        defer { d1.tearDown() }
+        let db = d1.database!
+        try TestCluster.shared.psql("ALTER ROLE registry_app IN DATABASE \"\(db)\" SET idle_in_transaction_session_timeout = '3s'", database: db)
+        #expect(d1.stop() == 0)
+        try await offPool { try d1.start() }  // its sessions now carry the short timeout
+        let filed = try await Self.fileMany(d1, prefix: "t3", count: 1, head: "channel=hotline commune=140306 respondent=unknown categories=other")
+        #expect(filed.count == 1 && filed[0].hasPrefix("201"), "\(filed)")
+        // Past the acknowledgement deadline: d1 claims that timer and stops inside its transaction.
+        #expect(try await ComplaintEndToEndTests.call(d1, "clock.advance days=4").code == "200")
+        var claimed = false
+        for _ in 0..<100 where !claimed {
+            claimed = FileManager.default.fileExists(atPath: marker)
+            if !claimed { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(claimed, "the first daemon never claimed a timer")
+        kill(d1.pid, SIGSTOP)
+        let d2 = try await Daemon.configured(extraEnvironment: Self.environment, bootstrapAdmin: false, database: db)
+        defer { d2.tearDown() }
+        var firedBy = ""
+        for _ in 0..<300 where firedBy.isEmpty {
+            try await Task.sleep(for: .milliseconds(100))
+            firedBy = try TestCluster.shared.psql("""
+                SELECT substring(outcome FROM 'by=(.*)$') FROM registry.timers WHERE kind = 'complaint.ack' AND fired_at IS NOT NULL
+                """, database: db)
+        }
+        kill(d1.pid, SIGCONT)
+        #expect(firedBy.hasSuffix(":\(d2.pid)"), "fired by \(firedBy), the second daemon is \(d2.pid)")
+        // The resumed daemon finds its session ended; a few rounds later still one firing, one entry.
+        try await Task.sleep(for: .seconds(3))
+        let fired = try TestCluster.shared.psql("""
+            SELECT count(*) FROM registry.timers WHERE kind = 'complaint.ack' AND fired_at IS NOT NULL
+            """, database: db)
+        let audited = try TestCluster.shared.psql("""
+            SELECT count(*) FROM registry.audit_log WHERE command = 'timer.fire' AND arguments LIKE 'complaint.ack %'
+            """, database: db)
+        #expect(fired == "1" && audited == "1", "fired \(fired), audited \(audited)")
+        #expect(try await ComplaintEndToEndTests.call(d1, "ping").final.hasPrefix("211"), "the resumed daemon serves again")
+        // Its timer service came back too: it fires the next deadline, and it stops when asked. (Its
+        // transaction's next statement once waited for ever on the closed connection: no timer fired
+        // again and SIGTERM was not enough.)
+        #expect(d2.stop() == 0)
+        #expect(try await ComplaintEndToEndTests.call(d1, "clock.advance days=10").code == "200")
+        var later = ""
+        for _ in 0..<100 where later != "3" {
+            try await Task.sleep(for: .milliseconds(100))
+            later = try TestCluster.shared.psql("SELECT count(*) FROM registry.timers WHERE fired_at IS NOT NULL", database: db)
+        }
+        #expect(later == "3", "timers fired after the resume: \(later)")
+        let stopped = Date()
+        #expect(d1.stop(timeout: 20) == 0)
+        #expect(Date().timeIntervalSince(stopped) < 20)
+    }
+
     /// T4: the daemon is down while deadlines pass; at start every overdue timer fires within seconds,
     /// once, in due order per case (acknowledgement before forwarding).
     @Test func overdueTimersFireAfterDowntime() async throws {
