@@ -18,10 +18,13 @@ public struct AdminServices: Sendable {
     public var verifyIndex: VerifyIndex?
     /// Asks the timer service for a round now.
     public var timerKick: (@Sendable () -> Void)?
+    /// Audit entries `audit.verify` checks per statement (`limits.audit_verify_chunk`).
+    public var auditVerifyChunk: Int
 
     public init(store: Store, rulebook: Rulebook, calendar: WorkingCalendar, table: CommandTable, serverName: String,
                 verifyCounter: VerifyCounter = VerifyCounter(), testClock: Bool = false,
-                timerKick: (@Sendable () -> Void)? = nil, verifyIndex: VerifyIndex? = nil) {
+                timerKick: (@Sendable () -> Void)? = nil, verifyIndex: VerifyIndex? = nil, auditVerifyChunk: Int = 50_000) {
+        self.auditVerifyChunk = max(1, auditVerifyChunk)
         self.store = store
         self.rulebook = rulebook
         self.calendar = calendar

@@ -30,7 +30,7 @@ enum AuditCommands {
         "audit.verify", summary: "walk the hash chain; report the first broken link",
         capability: Capability.auditRead.rawValue, shape: .none
     )) { _, ctx in
-        let result = try await ctx.read { tx in try await tx.auditVerify() }
+        let result = try await ctx.services.store.auditVerify(ctx.actor, chunk: ctx.services.auditVerifyChunk)
         if let bad = result.firstBad {
             return Reply.final(.invalidState, Field("checked", String(result.checked)), Field("first_bad", String(bad)),
                                Field("state", "broken"), msg: "audit chain broken at entry \(bad)")

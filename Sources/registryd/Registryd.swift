@@ -89,7 +89,7 @@ struct Serve: AsyncParsableCommand {
         let services = AdminServices(store: store, rulebook: rulebook, calendar: calendar, table: table,
                                      serverName: "registryd/\(Registryd.version)",
                                      verifyCounter: counter, testClock: settings.testClock, timerKick: { timers.kick() },
-                                     verifyIndex: index)
+                                     verifyIndex: index, auditVerifyChunk: settings.auditVerifyChunk)
         var limits = ProtocolLimits()
         limits.commandDeadlineSeconds = settings.commandDeadlineSeconds
         limits.idleTimeoutSeconds = settings.idleTimeoutSeconds

@@ -21,6 +21,8 @@ struct Settings: Sendable {
     var enabledListeners: [String]
     var commandDeadlineSeconds: Int
     var idleTimeoutSeconds: Int
+    /// Audit entries `audit.verify` checks per statement; each range must finish within the deadline.
+    var auditVerifyChunk: Int
     /// Test daemons only: `clock.advance` may move the registry clock.
     var testClock: Bool
     /// Test daemons only (with `testing.clock`): `timer.after_claim=<path>` makes the first claimed timer
@@ -67,6 +69,7 @@ struct Settings: Sendable {
                 .split(separator: ",").map(String.init),
             commandDeadlineSeconds: config.int(forKey: "limits.command_deadline_seconds", default: 10),
             idleTimeoutSeconds: config.int(forKey: "limits.idle_timeout_seconds", default: 120),
+            auditVerifyChunk: config.int(forKey: "limits.audit_verify_chunk", default: 50_000),
             testClock: config.bool(forKey: "testing.clock", default: false),
             failpoint: config.string(forKey: "testing.failpoint"),
             timerPollMilliseconds: config.int(forKey: "timers.poll_milliseconds", default: 1000),

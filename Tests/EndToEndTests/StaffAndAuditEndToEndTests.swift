@@ -44,10 +44,13 @@ import Testing
     }
 
     @Test func auditChainDetectsTamperingAndRefusesChanges() async throws {
-        let daemon = try await Daemon.configured()
+        // Three entries per range: the walk crosses ranges carrying the hash (sql/0011).
+        let daemon = try await Daemon.configured(extraEnvironment: ["REGISTRYD_LIMITS_AUDIT_VERIFY_CHUNK": "3"])
         defer { daemon.tearDown() }
         let db = daemon.database!
-        _ = try await offPool { try daemon.socat("staff.add name=A uid=3001 roles=auditor\nstaff.add name=B uid=3002 roles=auditor\n") }
+        _ = try await offPool {
+            try daemon.socat((1...6).map { "staff.add name=A\($0) uid=\(3000 + $0) roles=auditor\n" }.joined())
+        }
         // The runtime role cannot change or remove entries (trigger and grants).
         for sql in ["UPDATE registry.audit_log SET actor = 'x'", "DELETE FROM registry.audit_log", "TRUNCATE registry.audit_log"] {
             #expect(throws: (any Error).self, "\(sql)") { try TestCluster.shared.psql(sql, database: db, user: "registry_app") }
@@ -65,15 +68,40 @@ import Testing
         // A superuser who edits a sealed entry behind the triggers' back is caught by the chain. (Entries
         // are sealed within a timer round of their commit; audit.verify seals what is pending first.)
         let before = try await offPool { try daemon.socat("audit.verify\n") }
-        #expect(before.hasPrefix("200 OK checked="), "\(before)")
+        let sealed = try TestCluster.shared.psql("SELECT count(*) FROM registry.audit_log WHERE chain_pos IS NOT NULL", database: db)
+        #expect(before == "200 OK checked=\(sealed) chain=intact\n" && (Int(sealed) ?? 0) > 6, "\(before)")
+        // An entry in the third range, changed behind the triggers' back.
+        let original = try TestCluster.shared.psql("SELECT arguments FROM registry.audit_log WHERE chain_pos = 7", database: db)
         try await offPool {
             try TestCluster.shared.psql("""
                 ALTER TABLE registry.audit_log DISABLE TRIGGER audit_no_update;
-                UPDATE registry.audit_log SET arguments = 'uid=9999' WHERE seq = 2;
+                UPDATE registry.audit_log SET arguments = 'uid=9999' WHERE chain_pos = 7;
                 ALTER TABLE registry.audit_log ENABLE TRIGGER audit_no_update;
                 """, database: db)
         }
+        let seq = try TestCluster.shared.psql("SELECT seq FROM registry.audit_log WHERE chain_pos = 7", database: db)
         let verify = try await offPool { try daemon.socat("audit.verify\n") }
-        #expect(verify.hasPrefix("551 INVALID_STATE checked=1 first_bad=2"), "\(verify)")
+        #expect(verify.hasPrefix("551 INVALID_STATE checked=6 first_bad=\(seq)"), "\(verify)")
+        // Put back, the chain holds again; then the last sealed entry removed: every range holds, the
+        // head (which names the last entry) does not.
+        try await offPool {
+            try TestCluster.shared.psql("""
+                ALTER TABLE registry.audit_log DISABLE TRIGGER audit_no_update;
+                UPDATE registry.audit_log SET arguments = $a$\(original)$a$ WHERE chain_pos = 7;
+                ALTER TABLE registry.audit_log ENABLE TRIGGER audit_no_update;
+                """, database: db)
+        }
+        let restored = try await offPool { try daemon.socat("audit.verify\n") }
+        #expect(restored.hasPrefix("200 OK") && restored.hasSuffix("chain=intact\n"), "\(restored)")
+        let last = try TestCluster.shared.psql("SELECT max(chain_pos) FROM registry.audit_log", database: db)
+        try await offPool {
+            try TestCluster.shared.psql("""
+                ALTER TABLE registry.audit_log DISABLE TRIGGER audit_no_update;
+                DELETE FROM registry.audit_log WHERE chain_pos = \(last);
+                ALTER TABLE registry.audit_log ENABLE TRIGGER audit_no_update;
+                """, database: db)
+        }
+        let truncated = try await offPool { try daemon.socat("audit.verify\n") }
+        #expect(truncated.hasPrefix("551 INVALID_STATE checked=\((Int(last) ?? 0) - 1) first_bad=\(last)"), "\(truncated)")
     }
 }
