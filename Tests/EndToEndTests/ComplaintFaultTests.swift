@@ -196,13 +196,7 @@ import Glibc
         #expect(!d.log.contains("out of shared memory"))
         // Backends report function counts when idle, within seconds; one claim read the clock 40,000
         // times before, so the first count seen tells.
-        var clockReads = 0
-        for _ in 0..<150 where clockReads == 0 {
-            try await Task.sleep(for: .milliseconds(100))
-            clockReads = Int(try TestCluster.shared.psql("""
-                SELECT coalesce(sum(calls), 0) FROM pg_stat_user_functions WHERE schemaname = 'registry' AND funcname = 'now'
-                """, database: db)) ?? -1
-        }
+        let clockReads = try await TestCluster.shared.registryFunctionCalls("now", database: db)
         #expect(clockReads > 0 && clockReads < 5_000, "registry.now() called \(clockReads) times")
     }
 

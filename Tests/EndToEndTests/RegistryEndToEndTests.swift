@@ -316,13 +316,7 @@ import Testing
             if found != a.agency { try await Task.sleep(for: .milliseconds(100)) }
         }
         #expect(found == a.agency, "the last recruiter loaded: \(found ?? "none")")
-        var dayReads = 0
-        for _ in 0..<150 where dayReads == 0 {
-            try await Task.sleep(for: .milliseconds(100))
-            dayReads = Int(try TestCluster.shared.psql("""
-                SELECT coalesce(sum(calls), 0) FROM pg_stat_user_functions WHERE schemaname = 'registry' AND funcname = 'today'
-                """, database: db)) ?? -1
-        }
+        let dayReads = try await TestCluster.shared.registryFunctionCalls("today", database: db)
         #expect(dayReads > 0 && dayReads < 500, "registry.today() called \(dayReads) times")
     }
 

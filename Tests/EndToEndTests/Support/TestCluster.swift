@@ -67,6 +67,19 @@ final class TestCluster: Sendable {
         return out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Calls of `registry.<function>` counted by `track_functions` in `database`, once a backend has
+    /// reported them (backends report when idle, within seconds); 0 when none did within 15 s.
+    func registryFunctionCalls(_ function: String, database: String) async throws -> Int {
+        for _ in 0..<150 {
+            try await Task.sleep(for: .milliseconds(100))
+            let calls = Int(try psql("""
+                SELECT coalesce(sum(calls), 0) FROM pg_stat_user_functions WHERE schemaname = 'registry' AND funcname = '\(function)'
+                """, database: database)) ?? 0
+            if calls > 0 { return calls }
+        }
+        return 0
+    }
+
     /// A new, empty database.
     func createDatabase() throws -> String {
         let name = "e2e_" + UUID().uuidString.prefix(8).lowercased()
