@@ -153,7 +153,7 @@ extension FilingRequest {
     }
 
     /// One outcome per filing, in the batch's order.
-    static func outcomes(_ rows: PostgresRowSequence, count: Int) async throws -> [Outcome] {
+    static func outcomes(_ rows: QueryRows, count: Int) async throws -> [Outcome] {
         var out = [Outcome?](repeating: nil, count: count)
         for try await (n, outcome, id, reply) in rows.decode((Int32, String, String?, String?).self) {
             let i = Int(n) - 1

@@ -167,7 +167,7 @@ extension Transaction {
             """))
     }
 
-    private func decodeLicences(_ rows: PostgresRowSequence) async throws -> [LicenceRecord] {
+    private func decodeLicences(_ rows: QueryRows) async throws -> [LicenceRecord] {
         var out: [LicenceRecord] = []
         for try await (number, agency, state, issued, expires, until, since) in rows.decode((String, String, String, String, String, String?, String).self) {
             out.append(LicenceRecord(number: number, agencyID: agency, state: LicenceState(rawValue: state) ?? .expired,

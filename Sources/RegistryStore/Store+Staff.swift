@@ -62,7 +62,7 @@ extension Transaction {
         return n
     }
 
-    private func decodeStaff(_ rows: PostgresRowSequence) async throws -> [StaffAccount] {
+    private func decodeStaff(_ rows: QueryRows) async throws -> [StaffAccount] {
         var out: [StaffAccount] = []
         for try await (id, uid, name, roles, provinces, communes, enabled, dev) in rows.decode(
             (String, Int?, String, [String], [String], [String], Bool, Bool).self)

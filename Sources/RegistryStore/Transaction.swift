@@ -10,7 +10,7 @@ public struct Transaction: @unchecked Sendable {
 
     /// Runs a query (interpolated values are bound parameters, never spliced into SQL).
     @discardableResult
-    public func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+    public func query(_ query: PostgresQuery) async throws -> QueryRows {
         try await connection.queryIfOpen(query, logger: logger)
     }
 

@@ -243,6 +243,85 @@ import Glibc
         }
     }
 
+    /// R6 (shortened): PostgreSQL ends every session of the daemon twice a second for ten seconds while
+    /// filings are retried with their keys and deadlines fall due. Meanwhile only retryable answers;
+    /// afterwards each key holds one case, every due deadline fired once, and the daemon stops on SIGTERM.
+    /// (A query written to a connection PostgreSQL had closed once waited for ever: the command never
+    /// answered, the timer service stopped for good.)
+    @Test func connectionChurnLosesNothingAndNeverHangs() async throws {
+        let d = try await ComplaintEndToEndTests.daemon()
+        defer { d.tearDown() }
+        let db = d.database!
+        let due = try await Self.fileMany(d, prefix: "r6-due", count: 20, head: "channel=hotline commune=140306 respondent=unknown categories=other")
+        #expect(due.count == 20 && due.allSatisfy { $0.hasPrefix("201") })
+        // Their acknowledgement deadlines pass as the churn starts; the timer service claims every round.
+        #expect(try await ComplaintEndToEndTests.call(d, "clock.advance days=4").code == "200")
+        let churn = Churn(database: db, seconds: 10)
+        churn.start()
+        var ids: [String: String] = [:]
+        var refusals: [String] = []
+        let head = "channel=written province=12 level=L1 respondent=unknown categories=fee_overcharge"
+        for i in 0..<40 {
+            let key = "r6-\(String(format: "%05d", i))"
+            let request = "complaint.file \(head) --idempotency-key=\(key) <<\ncomplainant sex=M age=25-34 paid=\(200 + i)\n\n"
+            for _ in 0..<200 where ids[key] == nil {
+                let out = try await offPool { try d.socat(request) }
+                guard let final = out.finalLines.last else { refusals.append("(no reply)"); continue }
+                if final.hasPrefix("201 CREATED") { ids[key] = ReplyText(text: out).final("id") } else { refusals.append(final) }
+                if ids[key] == nil { try await Task.sleep(for: .milliseconds(20)) }
+            }
+        }
+        churn.wait()
+        #expect(ids.count == 40 && Set(ids.values).count == 40, "\(ids.count) filed")
+        #expect(refusals.allSatisfy { $0.hasPrefix("4") }, "\(refusals.filter { !$0.hasPrefix("4") })")
+        #expect(churn.terminated > 0, "no session was ended")
+        let total = try TestCluster.shared.psql("SELECT count(*) FROM registry.complaints", database: db)
+        #expect(total == "60", "\(total) cases; \(churn.terminated) sessions ended, \(refusals.count) refusals")
+        // The timer service went on: the acknowledgement deadlines of the forty pass too, and all sixty
+        // fire, each once.
+        #expect(try await ComplaintEndToEndTests.call(d, "clock.advance days=4").code == "200")
+        var fired = ""
+        for _ in 0..<300 where fired != "60" {
+            try await Task.sleep(for: .milliseconds(100))
+            fired = try TestCluster.shared.psql("SELECT count(*) FROM registry.timers WHERE kind = 'complaint.ack' AND fired_at IS NOT NULL", database: db)
+        }
+        let audited = try TestCluster.shared.psql("""
+            SELECT count(*), count(DISTINCT arguments) FROM registry.audit_log WHERE command = 'timer.fire' AND arguments LIKE 'complaint.ack %'
+            """, database: db)
+        #expect(fired == "60" && audited == "60|60", "fired \(fired), audited \(audited)")
+        let stopped = Date()
+        #expect(d.stop(timeout: 20) == 0)
+        #expect(Date().timeIntervalSince(stopped) < 20)
+    }
+
+    /// Ends every session of the runtime role in one database twice a second, on a thread of its own.
+    final class Churn: @unchecked Sendable {
+        let database: String, seconds: Double
+        private let lock = NSLock()
+        private var ended = 0, done = false
+        init(database: String, seconds: Double) { (self.database, self.seconds) = (database, seconds) }
+        var terminated: Int { lock.withLock { ended } }
+
+        func start() {
+            Thread { [self] in
+                let end = Date().addingTimeInterval(seconds)
+                while Date() < end {
+                    let n = (try? TestCluster.shared.psql("""
+                        SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
+                        WHERE usename = 'registry_app' AND datname = '\(database)'
+                        """, database: database)).flatMap { Int($0) } ?? 0
+                    lock.withLock { ended += n }
+                    usleep(500_000)
+                }
+                lock.withLock { done = true }
+            }.start()
+        }
+
+        func wait() {
+            while !lock.withLock({ done }) { usleep(50_000) }
+        }
+    }
+
     /// R-restart: PostgreSQL stops under load. Meanwhile the daemon answers with a retryable 4xx (never a
     /// hang, never a 5xx), and serves again within 5 s of the database coming back; the filing retried
     /// with its key exists once.
