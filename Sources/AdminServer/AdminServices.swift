@@ -24,7 +24,7 @@ public struct AdminServices: Sendable {
     public init(store: Store, rulebook: Rulebook, calendar: WorkingCalendar, table: CommandTable, serverName: String,
                 verifyCounter: VerifyCounter = VerifyCounter(), testClock: Bool = false,
                 timerKick: (@Sendable () -> Void)? = nil, verifyIndex: VerifyIndex? = nil, auditVerifyChunk: Int = 50_000) {
-        self.auditVerifyChunk = max(1, auditVerifyChunk)
+        self.auditVerifyChunk = auditVerifyChunk
         self.store = store
         self.rulebook = rulebook
         self.calendar = calendar

@@ -16,18 +16,18 @@ public struct Transaction: @unchecked Sendable {
 
     /// Appends an audit entry in this transaction, so it commits or rolls back with the effect.
     public func audit(_ entry: AuditEntry) async throws {
-        try await connection.queryIfOpen("""
+        try await query("""
             INSERT INTO registry.audit_log (actor, listener, peer_uid, command, arguments, code, status, detail,
                                             seq, at, prev_hash, hash)
             VALUES (\(context.actor), \(context.listener), \(context.peerUID), \(entry.command), \(entry.arguments),
                     \(entry.code), \(entry.status), \(entry.detail), 0, now(), ''::bytea, ''::bytea)
-            """, logger: logger)
+            """)
     }
 
     /// The audit entry and the idempotency key's stored reply in one statement (one round trip less on
     /// every keyed mutation, such as a complaint filing).
     public func audit(_ entry: AuditEntry, storingReply reply: String, forKey key: String) async throws {
-        try await connection.queryIfOpen("""
+        try await query("""
             WITH entry AS (
                 INSERT INTO registry.audit_log (actor, listener, peer_uid, command, arguments, code, status, detail,
                                                 seq, at, prev_hash, hash)
@@ -36,6 +36,6 @@ public struct Transaction: @unchecked Sendable {
                 RETURNING 1
             )
             UPDATE registry.idempotency SET reply = \(reply) WHERE actor = \(context.actor) AND key = \(key) AND EXISTS (SELECT 1 FROM entry)
-            """, logger: logger)
+            """)
     }
 }
