@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// Why: PostgresNIO's pool retries a lost server with exponential backoff capped at a minute, so after
 /// an outage of a few minutes the daemon could wait up to a minute more before serving again. While
 /// requests keep failing, `DatabasePoolService` swaps in a fresh client every couple of seconds; the
-/// fresh one connects at its first request, so service resumes within seconds of the database's return.
+/// fresh one opens its connections at once, so service resumes within seconds of the database's return.
 public final class DatabasePool: Sendable {
     struct State {
         var client: PostgresClient
