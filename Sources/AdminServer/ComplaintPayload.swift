@@ -32,40 +32,55 @@ struct ComplaintPayload {
 
     static func parse(_ text: String) throws -> ComplaintPayload {
         var out = ComplaintPayload()
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)[...]
-        var lineNo = 0
-        while let line = lines.first {
-            lineNo += 1
-            lines = lines.dropFirst()
-            let trimmed = line.drop { $0 == " " || $0 == "\t" }
-            if trimmed.isEmpty { break }
-            let tokens: [Token]
-            do { tokens = try Tokenizer.tokenize(Array(line.utf8)).tokens } catch {
-                throw bad(lineNo, "not in the line grammar")
+        // Lines by bytes: the session has removed carriage returns, and a line feed is always a
+        // character of its own, so this splits exactly where splitting the characters would (which cost
+        // grapheme breaking over the whole heredoc, measured on every filing).
+        var text = text
+        try text.withUTF8 { utf8 in
+            var start = 0
+            var lineNo = 0
+            while start < utf8.count {
+                let end = utf8[start...].firstIndex(of: 0x0A) ?? utf8.count
+                let line = UnsafeBufferPointer(rebasing: utf8[start..<end])
+                lineNo += 1
+                start = end + 1
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { break }
+                try out.add(line: Array(line), lineNo)
             }
-            guard case .positional(let keyword) = tokens.first else { throw bad(lineNo, "starts with complainant or evidence") }
-            var fields: [String: String] = [:]
-            for token in tokens.dropFirst() {
-                guard case .field(let key, let value) = token else { throw bad(lineNo, "only key=value fields after \(keyword)") }
-                fields[key] = value
-            }
-            switch keyword {
-            case "complainant": out.complainants += try complainants(fields, lineNo)
-            case "evidence": out.evidence.append(try evidence(fields, lineNo))
-            default: throw bad(lineNo, "unknown line \(Reply.echo(keyword)); expected complainant or evidence")
-            }
-            guard out.complainants.count <= maxComplainants else { throw bad(lineNo, "more than \(maxComplainants) complainants") }
+            var last = utf8.count
+            while last > start, [0x0A, 0x20, 0x0D].contains(utf8[last - 1]) { last -= 1 }
+            out.narrative = start < last ? String(decoding: UnsafeBufferPointer(rebasing: utf8[start..<last]), as: UTF8.self) : ""
         }
-        out.narrative = lines.joined(separator: "\n").trimmingTrailingNewlines()
         guard !out.complainants.isEmpty else {
             throw ReplyError(Reply.final(.badArguments, Field("arg", "complainant"), msg: "at least one complainant line is required (CMP-1)"))
         }
         return out
     }
 
+    /// One structured line: `complainant …` or `evidence …`.
+    private mutating func add(line: [UInt8], _ lineNo: Int) throws {
+        let tokens: [Token]
+        do { tokens = try Tokenizer.tokenize(line).tokens } catch {
+            throw Self.bad(lineNo, "not in the line grammar")
+        }
+        guard case .positional(let keyword) = tokens.first else { throw Self.bad(lineNo, "starts with complainant or evidence") }
+        var fields: [String: String] = [:]
+        for token in tokens.dropFirst() {
+            guard case .field(let key, let value) = token else { throw Self.bad(lineNo, "only key=value fields after \(keyword)") }
+            fields[key] = value
+        }
+        switch keyword {
+        case "complainant": complainants += try Self.complainants(fields, lineNo)
+        case "evidence": evidence.append(try Self.evidence(fields, lineNo))
+        default: throw Self.bad(lineNo, "unknown line \(Reply.echo(keyword)); expected complainant or evidence")
+        }
+        guard complainants.count <= Self.maxComplainants else { throw Self.bad(lineNo, "more than \(Self.maxComplainants) complainants") }
+    }
+
+    static let complainantFields: Set<String> = ["sex", "age", "commune", "paid", "claimed", "holds", "count", "name", "id_card", "phone", "address"]
+
     private static func complainants(_ f: [String: String], _ line: Int) throws -> [ComplainantInput] {
-        let known: Set<String> = ["sex", "age", "commune", "paid", "claimed", "holds", "count", "name", "id_card", "phone", "address"]
-        if let unknown = f.keys.first(where: { !known.contains($0) }) { throw bad(line, "unknown field \(Reply.echo(unknown))") }
+        if let unknown = f.keys.first(where: { !complainantFields.contains($0) }) { throw bad(line, "unknown field \(Reply.echo(unknown))") }
         guard let sex = f["sex"]?.uppercased(), sexes.contains(sex) else { throw bad(line, "sex= F, M or X (CMP-12)") }
         let age = f["age"] ?? "unknown"
         guard ageBands.contains(age) else { throw bad(line, "age= one of \(ageBands.joined(separator: " "))") }
@@ -116,13 +131,5 @@ struct ComplaintPayload {
 
     private static func bad(_ line: Int, _ msg: String) -> ReplyError {
         ReplyError(Reply.final(.invalidValue, Field("field", "payload"), Field("line", String(line)), msg: msg))
-    }
-}
-
-private extension String {
-    func trimmingTrailingNewlines() -> String {
-        var s = Substring(self)
-        while s.last == "\n" || s.last == " " || s.last == "\r" { s = s.dropLast() }
-        return String(s)
     }
 }

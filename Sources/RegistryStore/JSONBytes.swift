@@ -68,18 +68,33 @@ struct JSONBytes {
 
     private mutating func appendString(_ s: String) {
         bytes.append(0x22)
-        for b in s.utf8 {
-            switch b {
-            case 0x22: bytes.append(contentsOf: [0x5C, 0x22])
-            case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
-            case 0x0A: bytes.append(contentsOf: [0x5C, 0x6E])
-            case 0x0D: bytes.append(contentsOf: [0x5C, 0x72])
-            case 0x09: bytes.append(contentsOf: [0x5C, 0x74])
-            case 0..<0x20:
-                bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, Self.hex[Int(b >> 4)], Self.hex[Int(b & 0xF)]])
-            default: bytes.append(b)
+        var s = s
+        // Runs that need no escape (nearly every string) are copied whole, not byte by byte.
+        s.withUTF8 { utf8 in
+            var run = 0
+            for (i, b) in utf8.enumerated() where b < 0x20 || b == 0x22 || b == 0x5C {
+                if run < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i])) }
+                appendEscape(b)
+                run = i + 1
             }
+            if run < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run...])) }
         }
         bytes.append(0x22)
+    }
+
+    private mutating func appendEscape(_ b: UInt8) {
+        bytes.append(0x5C)
+        switch b {
+        case 0x22, 0x5C: bytes.append(b)
+        case 0x0A: bytes.append(0x6E)
+        case 0x0D: bytes.append(0x72)
+        case 0x09: bytes.append(0x74)
+        default:
+            bytes.append(0x75)
+            bytes.append(0x30)
+            bytes.append(0x30)
+            bytes.append(Self.hex[Int(b >> 4)])
+            bytes.append(Self.hex[Int(b & 0xF)])
+        }
     }
 }
