@@ -108,10 +108,20 @@ struct Serve: AsyncParsableCommand {
         serviceList.append(timers)
         serviceList.append(indexService)
         serviceList += listeners as [any Service]
-        let group = ServiceGroup(configuration: .init(
+        if settings.testClock, settings.failpoint == "shutdown.stall" { serviceList.append(ShutdownStall(logger: logger)) }
+        var groupConfiguration = ServiceGroupConfiguration(
             services: serviceList.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+            logger: logger)
+        // A stop always ends. Graceful shutdown gets the listeners' drain (a running command's deadline
+        // plus 5 s) and some margin; a service still running then is cancelled, and one that ignores
+        // cancellation too ends the process (a fatal error, logged). Before this bound, a shutdown
+        // that waited on something that never came left a daemon with no socket and no database
+        // connection that never exited (seen once under load, not reproduced). systemd's
+        // TimeoutStopSec (30 s, deploy/systemd) stays above the sum.
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(settings.commandDeadlineSeconds + 10)
+        groupConfiguration.maximumCancellationDuration = .seconds(5)
+        let group = ServiceGroup(configuration: groupConfiguration)
         logger.notice("registryd ready", metadata: ["database": "\(prepared.runtime)", "sockets": "\(settings.socketDirectory)"])
         do {
             try await group.run()
