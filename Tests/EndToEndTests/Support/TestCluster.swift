@@ -15,7 +15,9 @@ final class TestCluster: Sendable {
     static let shared: TestCluster = {
         let dir = "/tmp/regd-e2e-\(getpid())"
         var options = EmbeddedPostgres.Options(directory: dir, port: 5432, fast: true)
-        options.extraSettings = ["-c shared_buffers=64MB"]
+        // Suites run in parallel, each daemon holding its whole pool (16) from start to stop: a full
+        // run peaked at 161 sessions, too near the embedded default of 200.
+        options.extraSettings = ["-c shared_buffers=64MB", "-c max_connections=500"]
         do {
             let postgres = try EmbeddedPostgres(options: options, logger: Logger(label: "test-cluster"))
             try postgres.start()
