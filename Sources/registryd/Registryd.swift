@@ -104,11 +104,12 @@ struct Serve: AsyncParsableCommand {
         if let embedded = prepared.embedded {
             serviceList.append(EmbeddedPostgresService(postgres: embedded, stopOnExit: prepared.startedEmbedded))
         }
+        // Stopped after the listeners, the index and the timers, like a stuck part of the daemon would be.
+        if settings.testClock, settings.failpoint == "shutdown.stall" { serviceList.append(ShutdownStall(logger: logger)) }
         serviceList.append(DatabasePoolService(pool: pool, logger: logger))
         serviceList.append(timers)
         serviceList.append(indexService)
         serviceList += listeners as [any Service]
-        if settings.testClock, settings.failpoint == "shutdown.stall" { serviceList.append(ShutdownStall(logger: logger)) }
         var groupConfiguration = ServiceGroupConfiguration(
             services: serviceList.map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -118,7 +119,7 @@ struct Serve: AsyncParsableCommand {
         // cancellation too ends the process (a fatal error, logged). Before this bound, a shutdown
         // that waited on something that never came left a daemon with no socket and no database
         // connection that never exited (seen once under load, not reproduced). systemd's
-        // TimeoutStopSec (30 s, deploy/systemd) stays above the sum.
+        // TimeoutStopSec (60 s, deploy/systemd) leaves room for the crash report after the sum.
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(settings.commandDeadlineSeconds + 10)
         groupConfiguration.maximumCancellationDuration = .seconds(5)
         let group = ServiceGroup(configuration: groupConfiguration)

@@ -26,7 +26,8 @@ import Glibc
 
     /// A stop always ends: a service that ignores graceful shutdown and cancellation (failpoint
     /// `shutdown.stall`) is cancelled after the command deadline plus 10 s, and the process ends 5 s
-    /// later with a fatal error that says why, instead of living on with no socket and no database.
+    /// later with a fatal error that says why (and a crash report), instead of living on with no
+    /// socket and no database.
     @Test func stopEndsEvenWhenAServiceNeverFinishes() async throws {
         let daemon = try await Daemon.configured(extraEnvironment: [
             "REGISTRYD_TESTING_CLOCK": "true", "REGISTRYD_TESTING_FAILPOINT": "shutdown.stall", "REGISTRYD_LIMITS_COMMAND_DEADLINE_SECONDS": "1",
@@ -35,11 +36,13 @@ import Glibc
         let out = try await offPool { try daemon.socat("ping\n") }
         #expect(out == "211 STATUS msg=pong\n")
         let started = Date()
-        let status = await Task.detached { daemon.stop(timeout: 40) }.value
+        let status = await Task.detached { daemon.stop(timeout: 90) }.value
         let took = Date().timeIntervalSince(started)
-        #expect(status != -9, "still running 40 s after SIGTERM: \(daemon.log)")
+        #expect(status != -9, "still running 90 s after SIGTERM: \(daemon.log)")
         #expect(status != 0, "the stalled service cannot have finished")
-        #expect(took >= 15 && took < 30, "took \(took) s")
+        // 1 s deadline + 10 s, then 5 s of cancellation; then the runtime's crash report, which takes
+        // seconds more (tens under a loaded test run).
+        #expect(took >= 16, "took \(took) s")
         #expect(daemon.log.contains("Cancellation took longer than allowed"), "\(daemon.log)")
         // The listeners stopped first, as in any shutdown: the socket is gone.
         #expect(!FileManager.default.fileExists(atPath: daemon.adminSocket))
