@@ -15,15 +15,10 @@ public final class Store: Sendable {
     public var client: PostgresClient { pool?.client ?? fixed! }
 
     /// A connection of the current client for `body`, counted as work on that client while it runs (a
-    /// replaced client stops once its work is done; see `DatabasePool.begin(on:)`).
+    /// replaced client stops once its work is done; see `DatabasePool.withClient`).
     public func withConnection<Value: Sendable>(_ body: (PostgresConnection) async throws -> Value) async throws -> Value {
         guard let pool else { return try await fixed!.withConnection(body) }
-        let client = pool.client
-        return try await client.withConnection { conn in
-            pool.begin(on: client)
-            defer { pool.end(on: client) }
-            return try await body(conn)
-        }
+        return try await pool.withClient { client in try await client.withConnection(body) }
     }
 
     public init(client: PostgresClient, logger: Logger) {
