@@ -57,6 +57,9 @@ public enum StoreError: Error, Sendable, Equatable {
             }
         }
         if error is CancellationError { return .unavailable }
+        // The pool's own refusals that PostgresNIO passes on unwrapped (its circuit breaker after a long
+        // outage): the database is out of reach, a retryable answer, and the pool is replaced.
+        if String(reflecting: type(of: error)).hasSuffix("ConnectionPoolError") { return .unavailable }
         return .internalError(String(describing: type(of: error)))
     }
 }
