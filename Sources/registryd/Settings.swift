@@ -27,7 +27,8 @@ struct Settings: Sendable {
     var testClock: Bool
     /// Test daemons only (with `testing.clock`): `timer.after_claim=<path>` makes the first claimed timer
     /// create the file at `path` and wait two seconds inside its open transaction, so that a fault test
-    /// can stop the process while it holds the claim (reliability-security T3).
+    /// can stop the process while it holds the claim (reliability-security T3); `shutdown.stall` adds a
+    /// service that never stops, to show that a stop still ends (`ShutdownStall`).
     var failpoint: String?
     var timerPollMilliseconds: Int
     /// Event-loop threads serving the admin sockets.
