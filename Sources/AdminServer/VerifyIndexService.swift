@@ -21,7 +21,7 @@ public final class VerifyIndexService: Service, Sendable {
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             do {
                 try await cancelWhenGracefulShutdown { [index, store] in
-                    try await store.client.withConnection { connection in
+                    try await store.withConnection { connection in
                         try await connection.listen(on: "registry_changed") { notifications in
                             try await index.reload(from: store)
                             for try await note in notifications {

@@ -14,7 +14,8 @@ public final class DatabasePool: Sendable {
         var client: PostgresClient
         var failingSince: ContinuousClock.Instant?
         var replaced: ContinuousClock.Instant = .now
-        var retired: [PostgresClient] = []
+        /// Work running per client (by identity), counted by `withClient`.
+        var inFlight: [ObjectIdentifier: Int] = [:]
     }
 
     private let make: @Sendable () -> PostgresClient
@@ -31,6 +32,28 @@ public final class DatabasePool: Sendable {
 
     /// The client requests should use now.
     public var client: PostgresClient { state.withLockedValue { $0.client } }
+
+    /// Runs `body` with the current client, counted as in flight on that client until it returns: a
+    /// replaced client is stopped once nothing runs on it any more (`DatabasePoolService`).
+    public func withClient<Value>(_ body: (PostgresClient) async throws -> Value) async throws -> Value {
+        let client = state.withLockedValue { s in
+            s.inFlight[ObjectIdentifier(s.client), default: 0] += 1
+            return s.client
+        }
+        defer {
+            state.withLockedValue { s in
+                let id = ObjectIdentifier(client)
+                s.inFlight[id, default: 1] -= 1
+                if s.inFlight[id] == 0 { s.inFlight[id] = nil }
+            }
+        }
+        return try await body(client)
+    }
+
+    /// Work running on `client` now.
+    func inFlight(on client: PostgresClient) -> Int {
+        state.withLockedValue { $0.inFlight[ObjectIdentifier(client)] ?? 0 }
+    }
 
     func markFailure() {
         state.withLockedValue { s in if s.failingSince == nil { s.failingSince = .now } }
@@ -66,21 +89,33 @@ public struct DatabasePoolService: Service {
 
     public func run() async throws {
         var running = Task { await pool.client.run() }
-        defer { running.cancel() }
+        // Replaced clients, kept while work that started on them runs. Every connection of a client is
+        // opened at start and reopened after a loss (`DatabaseEndpoint`), so a replaced client kept for a
+        // fixed grace reconnected in full when the database came back: one daemon held three pools' worth
+        // of sessions (48) for seconds, against a server whose limit is usually 100.
+        var retired: [(client: PostgresClient, task: Task<Void, Never>, since: ContinuousClock.Instant)] = []
+        defer {
+            running.cancel()
+            for r in retired { r.task.cancel() }
+        }
         while !Task.isCancelled, !Task.isShuttingDownGracefully {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(250)) }
-            if let (new, _) = pool.replacementIfFailing() {
+            if let (new, old) = pool.replacementIfFailing() {
                 logger.warning("database unreachable; starting a fresh connection pool")
-                let previous = running
+                retired.append((old, running, .now))
                 running = Task { await new.run() }
-                // In-flight work on the old pool ends with its connections; then it stops.
-                Task {
-                    try? await Task.sleep(for: .seconds(5))
-                    previous.cancel()
-                }
+            }
+            retired.removeAll { r in
+                guard pool.inFlight(on: r.client) == 0 || r.since.duration(to: .now) > Self.retiredGrace else { return false }
+                r.task.cancel()
+                return true
             }
         }
         running.cancel()
         await running.value
     }
+
+    /// Longest a replaced client is kept for work still running on it (longer than a command's default
+    /// deadline; the hotline index's subscription holds its connection until it is lost).
+    static let retiredGrace: Duration = .seconds(15)
 }

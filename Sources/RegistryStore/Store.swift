@@ -14,6 +14,13 @@ public final class Store: Sendable {
     /// The current client (the pool's may be replaced during an outage).
     public var client: PostgresClient { pool?.client ?? fixed! }
 
+    /// A connection of the current client for `body`, counted as work on that client while it runs (a
+    /// replaced client stops once its work is done; see `DatabasePool.withClient`).
+    public func withConnection<Value: Sendable>(_ body: (PostgresConnection) async throws -> Value) async throws -> Value {
+        guard let pool else { return try await fixed!.withConnection(body) }
+        return try await pool.withClient { client in try await client.withConnection(body) }
+    }
+
     public init(client: PostgresClient, logger: Logger) {
         self.fixed = client
         self.pool = nil
@@ -49,7 +56,7 @@ public final class Store: Sendable {
     ) async throws -> Value {
         try await withLease(deadlineSeconds: deadlineSeconds) { started in
             do {
-                return try await self.client.withConnection { conn in
+                return try await self.withConnection { conn in
                     guard started.start() else { throw StoreError.unavailable }
                     return try await body(conn)
                 }
@@ -131,7 +138,7 @@ public final class Store: Sendable {
             // BEGIN … COMMIT here rather than PostgresClient.withTransaction, whose ROLLBACK after a
             // failure goes to the connection even when PostgreSQL has closed it (and then never returns,
             // see `queryIfOpen`). A session PostgreSQL ended has rolled back with it.
-            return try await client.withConnection { conn in
+            return try await withConnection { conn in
                 guard started.start() else { throw StoreError.unavailable }
                 try await conn.queryIfOpen("BEGIN", logger: self.logger)
                 do {

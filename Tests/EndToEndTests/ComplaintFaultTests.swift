@@ -360,6 +360,17 @@ import Glibc
         }
         #expect(recovered != nil && recovered! < 5, "recovered after \(recovered.map { String($0) } ?? "never")")
         print("PostgreSQL restart: serving again \(String(format: "%.2f", recovered ?? -1)) s after the database returned")
+        // The pools replaced during the outage are gone, not reconnecting beside the new one: the daemon
+        // holds one pool's sessions (16), as before the outage.
+        var most = 0
+        for _ in 0..<12 {
+            let n = try await offPool {
+                try cluster.psql("SELECT count(*) FROM pg_stat_activity WHERE usename = 'registry_app'", database: "postgres")
+            }
+            most = max(most, Int(n) ?? 0)
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        #expect(most <= 16, "\(most) sessions after the outage")
         #expect(try await ComplaintEndToEndTests.call(d, "complaint.list")["rows"] == "2")
     }
 }
