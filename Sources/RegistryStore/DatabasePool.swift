@@ -14,7 +14,7 @@ public final class DatabasePool: Sendable {
         var client: PostgresClient
         var failingSince: ContinuousClock.Instant?
         var replaced: ContinuousClock.Instant = .now
-        /// Work running per client (by identity), counted by `withClient`.
+        /// Work running per client (by identity), counted by `begin(on:)` and `end(on:)`.
         var inFlight: [ObjectIdentifier: Int] = [:]
     }
 
@@ -33,21 +33,23 @@ public final class DatabasePool: Sendable {
     /// The client requests should use now.
     public var client: PostgresClient { state.withLockedValue { $0.client } }
 
-    /// Runs `body` with the current client, counted as in flight on that client until it returns: a
-    /// replaced client is stopped once nothing runs on it any more (`DatabasePoolService`).
-    public func withClient<Value>(_ body: (PostgresClient) async throws -> Value) async throws -> Value {
-        let client = state.withLockedValue { s in
-            s.inFlight[ObjectIdentifier(s.client), default: 0] += 1
-            return s.client
+    /// Work on a connection already leased from `client` begins (`Store.withConnection` pairs it with
+    /// `end(on:)`): counted as in flight on that client, so that a replaced client is stopped once
+    /// nothing runs on it any more (`DatabasePoolService`). Waiting for a lease does not count: a request
+    /// waiting on a replaced client is failed when that client stops, and retried on the current one.
+    /// (Counted, a subscription waiting on a pool replaced during an outage kept that pool, which then
+    /// reconnected in full when the database came back.)
+    func begin(on client: PostgresClient) {
+        state.withLockedValue { $0.inFlight[ObjectIdentifier(client), default: 0] += 1 }
+    }
+
+    /// The work counted by `begin(on:)` is over.
+    func end(on client: PostgresClient) {
+        state.withLockedValue { s in
+            let id = ObjectIdentifier(client)
+            s.inFlight[id, default: 1] -= 1
+            if s.inFlight[id] == 0 { s.inFlight[id] = nil }
         }
-        defer {
-            state.withLockedValue { s in
-                let id = ObjectIdentifier(client)
-                s.inFlight[id, default: 1] -= 1
-                if s.inFlight[id] == 0 { s.inFlight[id] = nil }
-            }
-        }
-        return try await body(client)
     }
 
     /// Work running on `client` now.

@@ -15,10 +15,15 @@ public final class Store: Sendable {
     public var client: PostgresClient { pool?.client ?? fixed! }
 
     /// A connection of the current client for `body`, counted as work on that client while it runs (a
-    /// replaced client stops once its work is done; see `DatabasePool.withClient`).
+    /// replaced client stops once its work is done; see `DatabasePool.begin(on:)`).
     public func withConnection<Value: Sendable>(_ body: (PostgresConnection) async throws -> Value) async throws -> Value {
         guard let pool else { return try await fixed!.withConnection(body) }
-        return try await pool.withClient { client in try await client.withConnection(body) }
+        let client = pool.client
+        return try await client.withConnection { conn in
+            pool.begin(on: client)
+            defer { pool.end(on: client) }
+            return try await body(conn)
+        }
     }
 
     public init(client: PostgresClient, logger: Logger) {
@@ -92,7 +97,10 @@ public final class Store: Sendable {
             pool?.markSuccess()
             return value
         } catch {
-            if started.expired || StoreError.from(error) == .unavailable {
+            // Failed before it had a connection: the pool refused or gave up (its circuit breaker, a
+            // replaced pool stopping, a lost server), whatever the error says. Read as a success, such a
+            // failure reset the outage clock and stopped the pool's replacement.
+            if started.expired || !started.hasStarted || StoreError.from(error) == .unavailable {
                 pool?.markFailure()
                 throw StoreError.unavailable
             }
@@ -128,6 +136,8 @@ public final class Store: Sendable {
         }
 
         var expired: Bool { state.withLockedValue { $0 == .expired } }
+        /// The work got its connection (the database was reached).
+        var hasStarted: Bool { state.withLockedValue { $0 == .started } }
     }
 
     private func run<Value: Sendable>(
