@@ -34,6 +34,17 @@ struct DatabaseSetup {
         let embedded = try EmbeddedPostgres(options: .init(directory: settings.stateDirectory + "/pg"), logger: logger)
         let wasRunning = FileManager.default.fileExists(atPath: embedded.socketPath)
         try await offPool { try embedded.start() }
+        do {
+            return try await prepareEmbedded(embedded, migrate: migrate, startedEmbedded: !wasRunning)
+        } catch {
+            // A daemon that fails to start (a migration refused, a newer schema) leaves no PostgreSQL of
+            // its own running behind it.
+            if !wasRunning { try? await offPool { embedded.stop() } }
+            throw error
+        }
+    }
+
+    private func prepareEmbedded(_ embedded: EmbeddedPostgres, migrate: Bool, startedEmbedded: Bool) async throws -> Prepared {
         let admin = DatabaseEndpoint(socketDirectory: embedded.options.directory, port: embedded.options.port,
                                      user: "postgres", database: "postgres")
         try await Self.withClient(admin, logger: logger) { client in
@@ -50,7 +61,7 @@ struct DatabaseSetup {
                 try await MigrationRunner(client: client, logger: logger).migrate(try Migration.load(from: settings.sqlDirectory))
             }
         }
-        return Prepared(runtime: owner.with(user: "registry_app"), embedded: embedded, startedEmbedded: !wasRunning, owner: owner)
+        return Prepared(runtime: owner.with(user: "registry_app"), embedded: embedded, startedEmbedded: startedEmbedded, owner: owner)
     }
 
     /// Runs `body` with a short-lived pool.

@@ -65,6 +65,29 @@ struct Serve: AsyncParsableCommand {
         logger.info("rulebook loaded", metadata: ["rules": "\(rulebook.keys.count)", "holiday_years": "\(calendar.years)"])
 
         let prepared = try await DatabaseSetup(settings: settings, logger: logger).prepare()
+        let group: ServiceGroup
+        do {
+            group = try await services(settings: settings, logger: logger, rulebook: rulebook, calendar: calendar, table: table,
+                                       prepared: prepared)
+        } catch {
+            // The embedded PostgreSQL this run started stops with it, also when start-up fails before
+            // the services (which stop it when they end) run.
+            if prepared.startedEmbedded, let embedded = prepared.embedded { try? await offPool { embedded.stop() } }
+            throw error
+        }
+        logger.notice("registryd ready", metadata: ["database": "\(prepared.runtime)", "sockets": "\(settings.socketDirectory)"])
+        do {
+            try await group.run()
+        } catch is CancellationError {
+            // SIGTERM/SIGINT: a normal end.
+        }
+        logger.notice("registryd stopped")
+    }
+
+    /// The daemon's services, ready to run: pool, timers, hotline index, listeners (and the embedded
+    /// PostgreSQL's keeper).
+    private func services(settings: Settings, logger: Logger, rulebook: Rulebook, calendar: WorkingCalendar, table: CommandTable,
+                          prepared: DatabaseSetup.Prepared) async throws -> ServiceGroup {
         let runtime = prepared.runtime, maxConnections = settings.maxConnections
         let pool = DatabasePool {
             PostgresClient(configuration: runtime.clientConfiguration(maximumConnections: maxConnections), backgroundLogger: logger)
@@ -122,14 +145,7 @@ struct Serve: AsyncParsableCommand {
         // TimeoutStopSec (60 s, deploy/systemd) leaves room for the crash report after the sum.
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(settings.commandDeadlineSeconds + 10)
         groupConfiguration.maximumCancellationDuration = .seconds(5)
-        let group = ServiceGroup(configuration: groupConfiguration)
-        logger.notice("registryd ready", metadata: ["database": "\(prepared.runtime)", "sockets": "\(settings.socketDirectory)"])
-        do {
-            try await group.run()
-        } catch is CancellationError {
-            // SIGTERM/SIGINT: a normal end.
-        }
-        logger.notice("registryd stopped")
+        return ServiceGroup(configuration: groupConfiguration)
     }
 }
 

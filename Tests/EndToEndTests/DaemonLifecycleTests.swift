@@ -1,4 +1,5 @@
 import Foundation
+import RegistryStore
 import Testing
 
 #if canImport(Glibc)
@@ -92,6 +93,28 @@ import Glibc
         let out = try await offPool { try daemon.command([]) }
         #expect(out.status != 0)
         #expect(out.stderr.contains("newer than this registryd knows"), "\(out.stderr)")
+    }
+
+    /// A start that fails after the embedded PostgreSQL is up (here: sql/ holds a migration this build
+    /// does not know) stops that PostgreSQL before exiting. It was left running, and a benchmark run with
+    /// a stale binary left a cluster behind.
+    @Test func failedEmbeddedStartStopsItsPostgres() async throws {
+        let daemon = try await Daemon.embedded()
+        defer { daemon.tearDown() }
+        #expect(await Task.detached { daemon.stop() }.value == 0)
+        let sql = daemon.stateDirectory + "/sql-ahead"
+        try FileManager.default.createDirectory(atPath: sql, withIntermediateDirectories: true)
+        for file in try FileManager.default.contentsOfDirectory(atPath: Daemon.packageRoot + "/sql") where file.hasSuffix(".sql") {
+            try FileManager.default.copyItem(atPath: Daemon.packageRoot + "/sql/" + file, toPath: sql + "/" + file)
+        }
+        let next = String(format: "%04d", SchemaVersion.expected + 1)
+        try "SELECT 1;\n".write(toFile: sql + "/\(next)_from_the_future.sql", atomically: true, encoding: .utf8)
+        daemon.environment["REGISTRYD_SQL_DIRECTORY"] = sql
+        let out = try await offPool { try daemon.command([]) }
+        #expect(out.status != 0)
+        #expect(out.stderr.contains("but this registryd knows \(SchemaVersion.expected)"), "\(out.stderr)")
+        #expect(out.stderr.contains("embedded PostgreSQL stopped"), "\(out.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: daemon.stateDirectory + "/pg/data/postmaster.pid"))
     }
 
     @Test func embeddedDefaultComesUpWithDevelopmentAccountAndStopsItsPostgres() async throws {
