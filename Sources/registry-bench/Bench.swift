@@ -51,7 +51,14 @@ struct Bench: ParsableCommand {
             daemon = process
             path = work + "/state/run/admin.sock"
             let deadline = Date().addingTimeInterval(120)
-            while !FileManager.default.fileExists(atPath: path), Date() < deadline { usleep(100_000) }
+            while !FileManager.default.fileExists(atPath: path), process.isRunning, Date() < deadline { usleep(100_000) }
+            guard FileManager.default.fileExists(atPath: path), process.isRunning else {
+                // Said here rather than found by the load client's failed connect, which ends the runner
+                // without its clean-up (a redis-server left running).
+                if process.isRunning { process.terminate(); process.waitUntilExit() }
+                try? FileManager.default.removeItem(atPath: work)
+                throw StartFailure(description: "registryd did not start (a stale build refuses a newer schema: swift build -c release)")
+            }
         }
         defer {
             if let daemon { daemon.terminate(); daemon.waitUntilExit() }
@@ -293,4 +300,9 @@ enum PgBench {
         }
         return nil
     }
+}
+
+/// The daemon under test did not come up; said without the usage text a validation error prints.
+struct StartFailure: Error, CustomStringConvertible {
+    let description: String
 }
