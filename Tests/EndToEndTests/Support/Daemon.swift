@@ -49,6 +49,9 @@ final class Daemon: @unchecked Sendable {
             let cluster = cluster ?? .shared
             let db = try database ?? cluster.createDatabase()
             let daemon = Daemon(database: db, embedded: false)
+            // A daemon that never came up leaves no state folder behind (a failing run left dozens).
+            var started = false
+            defer { if !started { daemon.tearDown() } }
             daemon.environment["REGISTRYD_DATABASE_URL"] = cluster.url(database: db, user: "registry_app")
             daemon.environment["REGISTRYD_DATABASE_MIGRATION_URL"] = cluster.url(database: db, user: "postgres")
             daemon.environment.merge(extraEnvironment) { _, b in b }
@@ -60,6 +63,7 @@ final class Daemon: @unchecked Sendable {
                 guard out.status == 0 else { throw SpawnError(message: "bootstrap-admin failed: \(out.stderr)\(out.stdout)") }
             }
             try daemon.start()
+            started = true
             return daemon
         }
     }
@@ -68,7 +72,12 @@ final class Daemon: @unchecked Sendable {
     static func embedded() async throws -> Daemon {
         try await offPool {
             let daemon = Daemon(database: nil, embedded: true)
-            try daemon.start()
+            do {
+                try daemon.start()
+            } catch {
+                daemon.tearDown()
+                throw error
+            }
             return daemon
         }
     }
