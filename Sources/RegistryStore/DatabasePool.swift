@@ -36,7 +36,8 @@ public final class DatabasePool: Sendable {
     /// Work on a connection already leased from `client` begins (`Store.withConnection` pairs it with
     /// `end(on:)`): counted as in flight on that client, so that a replaced client is stopped once
     /// nothing runs on it any more (`DatabasePoolService`). Waiting for a lease does not count: a request
-    /// waiting on a replaced client is failed when that client stops, and retried on the current one.
+    /// waiting on a replaced client fails as retryable when that client stops (the caller's retry, or
+    /// the hotline index's resubscription, goes to the current one).
     /// (Counted, a subscription waiting on a pool replaced during an outage kept that pool, which then
     /// reconnected in full when the database came back.)
     func begin(on client: PostgresClient) {
