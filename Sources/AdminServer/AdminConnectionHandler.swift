@@ -85,6 +85,7 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
                 } else {
                     handler.machine?.reidentify(identity)
                 }
+                handler.cachedContext = nil
                 handler.busy = false
                 handler.drain()
             }
@@ -240,11 +241,12 @@ final class AdminConnectionHandler: ChannelDuplexHandler {
         return wrote
     }
 
-    /// Built once per identity: every command of the connection runs with it.
+    /// Built once per identity: every command of the connection runs with it. Dropped where the
+    /// identity is set (`resolveIdentity`) rather than compared on every command.
     private var cachedContext: CommandContext?
 
     private func commandContext() -> CommandContext {
-        if let cachedContext, cachedContext.identity == machine!.identity { return cachedContext }
+        if let cachedContext { return cachedContext }
         let context = makeCommandContext()
         cachedContext = context
         return context
