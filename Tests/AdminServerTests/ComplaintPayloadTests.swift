@@ -45,6 +45,14 @@ import Testing
                 #expect(e.reply.fields.contains { $0.key == "line" && $0.value == line }, "\(text)")
             }
         }
+        // An evidence item of a kind the mechanism does not know is refused, naming the kinds (CMP-7).
+        do {
+            _ = try ComplaintPayload.parse("complainant sex=F\nevidence kind=rumour")
+            Issue.record("accepted an unknown evidence kind")
+        } catch let e as ReplyError {
+            #expect(e.reply.fields.contains { $0.key == "line" && $0.value == "2" })
+            #expect(e.reply.fields.contains { $0.key == "msg" && $0.value.contains("receipt") && $0.value.contains("CMP-7") }, "\(e.reply)")
+        }
         // Nothing but a narrative: at least one complainant is required (CMP-1).
         #expect(throws: ReplyError.self) { try ComplaintPayload.parse("\nonly a story") }
     }

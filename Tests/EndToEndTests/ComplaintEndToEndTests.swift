@@ -363,6 +363,26 @@ struct ReplyText {
         #expect(try await Self.call(d, "complaint.list")["rows"] == "2")
     }
 
+    /// Notes on a case, by `text=` or a heredoc: kept with the case in order, each an event of its
+    /// history under CMP-12 (transparent handling); a note without text is refused and records nothing.
+    @Test func notesAreKeptWithTheCase() async throws {
+        let d = try await Self.daemon()
+        defer { d.tearDown() }
+        let filed = try await Self.file(d, key: "note-case-0001", "channel=hotline province=12 respondent=unknown categories=other",
+                                        ["complainant sex=F age=18-24"])
+        let id = try #require(filed["id"], "\(filed.text)")
+        #expect(try await Self.call(d, "complaint.note \(id) text=\"called the complainant back\"")["id"] == id)
+        #expect(try await Self.call(d, "complaint.note \(id) <<END\nthe agency's office is closed;\nneighbours say it moved to Phnom Penh\nEND\n").code == "200")
+        let empty = try await Self.call(d, "complaint.note \(id)")
+        #expect(empty.final.hasPrefix("501 BAD_ARGUMENTS arg=text"), "\(empty.text)")
+        let notes = try await Self.show(d, id).all("note")
+        #expect(notes.count == 2, "\(notes)")
+        #expect(notes.first?.hasSuffix("called the complainant back") == true && notes.last?.contains("neighbours say it moved") == true, "\(notes)")
+        let history = try await Self.call(d, "complaint.history \(id)")
+        #expect(history.all("event") == ["file", "note", "note"], "\(history.text)")
+        #expect(Array(history.all("rule").suffix(2)) == ["CMP-12", "CMP-12"], "\(history.text)")
+    }
+
     /// R7: ten clients send the same filing with one key at the same moment: one case, ten equal answers.
     @Test func concurrentRetriesWithOneKeyFileOnce() async throws {
         let d = try await Self.daemon()

@@ -195,6 +195,15 @@ import Testing
         #expect(try await verdict("123123123") == "NOT_LICENSED")
         #expect(try await verdict("\"Khmer Chouy Khmer\"") == "WATCHLISTED")
         #expect(try await verdict("\"Completely Unknown Agency\"") == "NOT_LICENSED")
+        // Each verdict names the rule behind it (SD-3 licensed to recruit, PRA-10 provincial registration,
+        // PRA-15 licence scope, C-17 sending ban), so the operator can say why.
+        func rule(_ q: String) async throws -> String? { try await Self.value(d, "verify \(q)", "rule") }
+        #expect(try await rule("\"Angkor Wat Manpower\" province=14 destination=TH") == "SD-3")
+        #expect(try await rule("\"Angkor Wat Manpower\" province=12") == "PRA-10")
+        #expect(try await rule("\"Angkor Wat Manpower\" destination=KR") == "PRA-15")
+        #expect(try await rule("\"Angkor Wat Manpower\" destination=MY/domestic_work") == "C-17")
+        #expect(try await rule("L-2026-9999-0") == "SD-3")
+        #expect(try await rule("055544433") == "SD-3")
         // Ambiguous names list candidates.
         let ambiguous = try await offPool { try d.socat("verify Manpower\n") }
         #expect(ambiguous.lines.first?.hasPrefix("200-verdict=") == true)
@@ -288,7 +297,8 @@ import Testing
                                                                     "REGISTRYD_DEMO_LOAD": "false"], bootstrapAdmin: false, database: first.database)
         defer { second.tearDown() }
         #expect(try await Self.waitVerdict(second, "\"Twin City Manpower\" province=14 destination=TH", "MAY_RECRUIT"))
-        _ = try await Self.run(first, "licence.revoke \(a.licence) --reason=\"forged documents\"\nagency.representative \(a.agency) country=TH name=\"Bangkok desk\"\n")
+        let changed = try await Self.run(first, "licence.revoke \(a.licence) --reason=\"forged documents\"\nagency.representative \(a.agency) country=TH name=\"Bangkok desk\"\n")
+        #expect(changed[1].hasPrefix("201 CREATED") && changed[1].contains("rule=PRA-5"), "\(changed)")  // a representative per destination
         #expect(try await Self.waitVerdict(second, "\"Twin City Manpower\"", "REVOKED"))
         #expect(try await offPool { try second.socat("agency.show \(a.agency)\n") }.contains("200-representative=\"TH Bangkok desk\""))
     }
