@@ -261,7 +261,7 @@ enum ComplaintCommands {
         guard TrackingReference.isWellFormed(reference) else {
             throw RegistryHelpers.invalid("reference", "a tracking reference looks like R-XXXX-XXXX-XXXX")
         }
-        guard let s = try await ctx.read({ tx in try await tx.complaintStatus(reference: reference) }) else {
+        guard let s = try await ctx.services.store.complaintStatus(reference: reference) else {
             throw RegistryHelpers.notFound("reference", reference)
         }
         var fields = [Field("reference", reference), Field("state", s.state), Field("level", s.level), Field("received", s.receivedOn)]

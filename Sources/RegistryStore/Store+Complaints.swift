@@ -299,19 +299,7 @@ extension Transaction {
         return out.map { (at: $0.0, actor: $0.1, body: $0.2) }
     }
 
-    // MARK: - Public status and victim identity
-
-    /// Status by tracking reference, for anyone holding it (no scope, no names).
-    public func complaintStatus(reference: String) async throws -> ComplaintStatus? {
-        for try await (id, ref, state, level, received, kind, due, paused, mergedFrom) in try await query("""
-            SELECT id, reference, state, level, received_on::text, next_deadline, due_on::text, paused, merged_from
-            FROM registry.complaint_status(\(reference))
-            """).decode((String, String, String, String, String, String?, String?, String?, String?).self) {
-            return ComplaintStatus(id: id, reference: ref, state: state, level: level, receivedOn: received, nextDeadline: kind,
-                                   dueOn: due, paused: paused, mergedFrom: mergedFrom)
-        }
-        return nil
-    }
+    // MARK: - Victim identity
 
     /// Identities of a case's complainants, through the audited gate.
     public func readIdentities(_ id: String, reason: String) async throws -> [(n: Int, name: String, idCard: String, phone: String, address: String)] {
