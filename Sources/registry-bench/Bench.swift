@@ -201,6 +201,42 @@ struct Bench: ParsableCommand {
                   + pad(ceilings.isEmpty ? "-" : String(format: "%.0f", median(ceilings)), 12)
                   + (ceilingRatios.isEmpty ? "-" : String(format: "%.2f (%.2f–%.2f)", median(ceilingRatios), ceilingRatios.min()!, ceilingRatios.max()!)))
         }
+        try measureStatusLookups(work: work, path: path)
+    }
+
+    /// The public status lookup by tracking reference (`complaint.status`, one statement through
+    /// PostgreSQL) of a case filed above, against pgbench selecting one row by primary key per
+    /// transaction on the same cluster, in the same run.
+    private func measureStatusLookups(work: String, path: String) throws {
+        let pg = work + "/state/pg"
+        guard let reference = PgBench.value(pg, "SELECT reference FROM registry.complaints ORDER BY id LIMIT 1"), !reference.isEmpty else {
+            print("no filed case to look up: status lookups not measured")
+            return
+        }
+        let script = work + "/select.sql"
+        _ = PgBench.psql(pg, "INSERT INTO bench_insert (payload) VALUES ('status') ON CONFLICT DO NOTHING")
+        try "SELECT payload FROM bench_insert WHERE id = 1;\n".write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o644)
+        print("  pgbench SELECT: one SELECT of a row by primary key per transaction, same cluster")
+        let request = "complaint.status \(reference)\n"
+        for n in clients {
+            _ = LoadClient.run(socket: path, request: request, clients: n, seconds: 0.5, expect: "200 OK")
+            var ours: [LoadClient.Result] = [], bases: [Double] = [], ratios: [Double] = []
+            for _ in 0..<max(1, repeats) {
+                let r = LoadClient.run(socket: path, request: request, clients: n, seconds: seconds, expect: "200 OK")
+                ours.append(r)
+                if let b = PgBench.run(pg, script: script, clients: n, seconds: Int(max(1, seconds))) {
+                    bases.append(b)
+                    ratios.append(r.perSecond / b)
+                }
+            }
+            func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+            let mid = ours.sorted { $0.perSecond < $1.perSecond }[ours.count / 2]
+            print(pad("complaint.status, \(n) client\(n == 1 ? "" : "s") (vs SELECT)", 36) + pad(String(format: "%.0f", mid.perSecond), 9)
+                  + pad(String(format: "%.0f", mid.percentile(0.5)), 8) + pad(String(format: "%.0f", mid.percentile(0.99)), 8)
+                  + pad(bases.isEmpty ? "-" : String(format: "%.0f", median(bases)), 10)
+                  + (ratios.isEmpty ? "n/a" : String(format: "%.2f (%.2f–%.2f)", median(ratios), ratios.min()!, ratios.max()!)))
+        }
     }
 
     private func pad(_ s: String, _ width: Int) -> String {
@@ -286,6 +322,12 @@ enum PgBench {
     @discardableResult
     static func psql(_ host: String, _ sql: String) -> String? {
         capture("psql", ["-X", "-q", "-h", host, "-U", "postgres", "-d", "registry", "-c", sql])
+    }
+
+    /// The first column of the first row of `sql`'s result, or nil.
+    static func value(_ host: String, _ sql: String) -> String? {
+        capture("psql", ["-X", "-q", "-A", "-t", "-h", host, "-U", "postgres", "-d", "registry", "-c", sql])?
+            .split(separator: "\n").first.map(String.init)
     }
 
     /// Transactions per second (without connection time), or nil when pgbench is missing or failed.
