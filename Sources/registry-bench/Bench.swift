@@ -126,7 +126,6 @@ struct Bench: ParsableCommand {
                 sameRatios.append(r.perSecond / s)
             }
         }
-        func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
         func ratio(_ xs: [Double]) -> String { xs.isEmpty ? "n/a" : String(format: "%.2f (%.2f–%.2f)", median(xs), xs.min()!, xs.max()!) }
         let mid = ours.sorted { $0.perSecond < $1.perSecond }[ours.count / 2]
         print(pad(name, 36) + pad(String(format: "%.0f", mid.perSecond), 9) + pad(String(format: "%.0f", mid.percentile(0.5)), 8)
@@ -190,8 +189,7 @@ struct Bench: ParsableCommand {
                     }
                 }
             }
-            func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
-            let mid = ours.sorted { $0.perSecond < $1.perSecond }[ours.count / 2]
+                let mid = ours.sorted { $0.perSecond < $1.perSecond }[ours.count / 2]
             print(pad("complaint.file, \(n) client\(n == 1 ? "" : "s") (vs INSERT)", 36) + pad(String(format: "%.0f", mid.perSecond), 9)
                   + pad(String(format: "%.0f", mid.percentile(0.5)), 8) + pad(String(format: "%.0f", mid.percentile(0.99)), 8)
                   + pad(bases.isEmpty ? "-" : String(format: "%.0f", median(bases)), 10)
@@ -213,9 +211,13 @@ struct Bench: ParsableCommand {
             print("no filed case to look up: status lookups not measured")
             return
         }
+        _ = PgBench.psql(pg, "INSERT INTO bench_insert (payload) VALUES ('status')")
+        guard let row = PgBench.value(pg, "SELECT min(id) FROM bench_insert"), let id = Int(row) else {
+            print("pgbench's table is missing: status lookups not measured")
+            return
+        }
         let script = work + "/select.sql"
-        _ = PgBench.psql(pg, "INSERT INTO bench_insert (payload) VALUES ('status') ON CONFLICT DO NOTHING")
-        try "SELECT payload FROM bench_insert WHERE id = 1;\n".write(toFile: script, atomically: true, encoding: .utf8)
+        try "SELECT payload FROM bench_insert WHERE id = \(id);\n".write(toFile: script, atomically: true, encoding: .utf8)
         chmod(script, 0o644)
         print("  pgbench SELECT: one SELECT of a row by primary key per transaction, same cluster")
         let request = "complaint.status \(reference)\n"
@@ -230,8 +232,7 @@ struct Bench: ParsableCommand {
                     ratios.append(r.perSecond / b)
                 }
             }
-            func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
-            let mid = ours.sorted { $0.perSecond < $1.perSecond }[ours.count / 2]
+                let mid = ours.sorted { $0.perSecond < $1.perSecond }[ours.count / 2]
             print(pad("complaint.status, \(n) client\(n == 1 ? "" : "s") (vs SELECT)", 36) + pad(String(format: "%.0f", mid.perSecond), 9)
                   + pad(String(format: "%.0f", mid.percentile(0.5)), 8) + pad(String(format: "%.0f", mid.percentile(0.99)), 8)
                   + pad(bases.isEmpty ? "-" : String(format: "%.0f", median(bases)), 10)
@@ -287,6 +288,9 @@ struct RedisBaseline {
         process.waitUntilExit()
     }
 }
+
+/// The middle value of `xs` (the upper one of the two middles for an even count); `xs` not empty.
+func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
 
 func which(_ name: String) -> String? {
     for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":") + ["/usr/bin", "/usr/sbin"]
