@@ -349,6 +349,20 @@ struct ReplyText {
         let other = try await Self.file(d, key: "idem-key-0001", head, ["complainant sex=M age=18-24 paid=300"])
         #expect(other.final.hasPrefix("552 CONFLICT reason=idempotency_key_reused"), "\(other.text)")
         #expect(try await Self.call(d, "complaint.list")["rows"] == "1")
+        // One live deadline of a kind per case, whoever writes: the database refuses a second one
+        // (the unique index of live timers by subject and kind, sql/0017).
+        let live = "FROM registry.timers WHERE subject = '\(first["id"]!)' AND fired_at IS NULL AND cancelled_at IS NULL"
+        #expect(try TestCluster.shared.psql("SELECT count(*) \(live)", database: d.database!).hasSuffix("3"))
+        // Only the unique violation is caught: an accepted copy, or none to copy, fails the psql call.
+        let twice = try TestCluster.shared.psql("""
+            DO $$ BEGIN
+              INSERT INTO registry.timers (kind, subject, due_at, rule)
+                SELECT kind, subject, due_at + interval '1 day', rule \(live) AND kind = 'complaint.first_action';
+              IF FOUND THEN RAISE EXCEPTION 'a second live first-action deadline was accepted'; END IF;
+              RAISE EXCEPTION 'no live first-action deadline to copy';
+            EXCEPTION WHEN unique_violation THEN NULL; END $$; SELECT count(*) \(live)
+            """, database: d.database!)
+        #expect(twice.hasSuffix("3"), "\(twice)")
         // A dry run (rolled back) and a broker looked up in the database give the same reply shape.
         let dry = try await Self.file(d, key: "idem-key-dry-01", head + " --dry-run", ["complainant sex=F age=18-24 paid=300"])
         #expect(dry.code == "201" && dry["due_first_action"] == first["due_first_action"] && dry.final.contains("dry_run=true"), "\(dry.text)")
