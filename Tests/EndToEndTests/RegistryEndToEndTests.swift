@@ -122,6 +122,10 @@ import Testing
                       "renewal_deadline_passed", "renew", "expire"] {
             #expect(events.contains("event=\(event) "), "\(event)")
         }
+        // Each recorded transition names its rule: issue under PRA-1, the penalties under PEN-4 and PEN-1.
+        for (event, rule) in [("issue", "PRA-1"), ("suspend_recruitment", "PEN-4"), ("suspend", "PEN-1"), ("expire", "PRA-13")] {
+            #expect(events.split(separator: "\n").contains { $0.contains("event=\(event) ") && $0.contains("rule=\(rule)") }, "\(event)")
+        }
         // Timer firings are audited as the system.
         let audit = try await offPool { try d.socat("audit.tail --limit=200\n") }
         #expect(audit.contains("actor=system") && audit.contains("command=timer.fire"))

@@ -63,6 +63,15 @@ import Testing
         #expect(next(.revoke, .suspended) == .revoked)  // PEN-2
         #expect(next(.reinstate, .revoked) == nil)
         #expect(next(.surrender, .suspended) == nil)
+        #expect(next(.surrender, .lateRenewal) == .surrendered)  // PRA-1: an agency gives its licence back
+        // Each transition names the rule it enforces; the store records it with the event.
+        let events: [LicenceMachine.Event] = [.renewalWindowOpens, .renewalDeadlinePassed, .expire, .renew(newExpiry: day),
+                                              .suspendRecruitment(until: day), .liftRecruitmentSuspension, .suspend, .reinstate,
+                                              .revoke, .surrender]
+        #expect(events.map { "\($0.name)=\($0.rule)" } == [
+            "renewal_window_opens=PRA-13", "renewal_deadline_passed=PRA-13", "expire=PRA-13", "renew=PRA-13",
+            "suspend_recruitment=PEN-4", "lift_recruitment_suspension=PEN-4", "suspend=PEN-1", "reinstate=PEN-1",
+            "revoke=PEN-2", "surrender=PRA-1"])
         #expect(LicenceState.lateRenewal.mayRecruit && !LicenceState.recruitmentSuspended.mayRecruit)
         let refusal = try #require(LicenceMachine.apply(.reinstate, to: .revoked, durations: Self.durations).failure)
         #expect(refusal.rule == "PEN-1" && refusal.state == .revoked)
