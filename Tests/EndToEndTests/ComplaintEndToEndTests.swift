@@ -374,6 +374,10 @@ struct ReplyText {
         // Bad payloads are refused with the line and lose nothing.
         let bad = try await Self.file(d, key: "idem-key-0002", head, ["complainant sex=Q"])
         #expect(bad.final.hasPrefix("553 INVALID_VALUE field=payload line=1"), "\(bad.text)")
+        // How it reached the registry is one of the known channels (CMP-2, CMP-3).
+        let channel = try await Self.file(d, key: "idem-key-0003", "channel=telegram province=12 respondent=unknown categories=abuse",
+                                          ["complainant sex=F"])
+        #expect(channel.final.hasPrefix("501 BAD_ARGUMENTS arg=channel") && channel.final.contains("written"), "\(channel.text)")
         #expect(try await Self.call(d, "complaint.list")["rows"] == "2")
     }
 
