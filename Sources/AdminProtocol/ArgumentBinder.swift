@@ -10,6 +10,7 @@ public enum ArgumentBinder {
         public var message: String
         public var reason: String?
 
+        /// The refusal as the client sees it, with the command's usage line.
         public func reply(usage: String) -> Reply {
             var fields = [Field("arg", Reply.echo(argument))]
             if let reason { fields.append(Field("reason", reason)) }
@@ -19,6 +20,7 @@ public enum ArgumentBinder {
         }
     }
 
+    /// Whether a flag's value means yes: empty (a bare `--flag`), true, yes, on or 1, in any case.
     public static func isTrue(_ value: String) -> Bool {
         ["", "true", "yes", "on", "1"].contains(value.lowercased())
     }

@@ -3,6 +3,7 @@ import LineGrammar
 /// Stores a reply as text and reads it back: used for idempotency keys, whose retries must get the
 /// first execution's reply byte for byte. The stored form is the text rendering behind a shape line.
 public enum ReplyCodec {
+    /// The stored form of `reply`.
     public static func encode(_ reply: Reply) -> String {
         let shape: String
         switch reply.data {
@@ -14,6 +15,7 @@ public enum ReplyCodec {
         return "shape=\(shape)\n" + ReplyRenderer.text(reply)
     }
 
+    /// The reply `encode` stored, or nil when `text` is not such a form.
     public static func decode(_ text: String) -> Reply? {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if lines.last == "" { lines.removeLast() }

@@ -22,6 +22,7 @@ public final class AdminListener: Service, Sendable {
         self.group = group
     }
 
+    /// Why the listener could not take its socket path (said at start-up, before anything is served).
     public enum Failure: Error, CustomStringConvertible {
         case pathInUse(String)
         public var description: String {

@@ -20,6 +20,8 @@ public struct Command: Sendable {
     /// Only for answers that need no database (the hotline index, the rulebook).
     public var inline: (@Sendable (Invocation, CommandContext) -> Reply?)?
 
+    /// A command answered by `run` in a task (it may wait on the database), with an optional `inline`
+    /// answer tried first on the event loop.
     public init(_ spec: CommandSpec, inline: (@Sendable (Invocation, CommandContext) -> Reply?)? = nil,
                 run: @escaping @Sendable (Invocation, CommandContext) async throws -> Reply) {
         self.spec = spec

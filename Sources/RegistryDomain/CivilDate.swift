@@ -53,6 +53,7 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
         return (w < 0 ? w + 7 : w) + 1
     }
 
+    /// The date `days` calendar days later (earlier when negative).
     public func adding(days: Int) -> CivilDate { CivilDate(daysSinceEpoch: daysSinceEpoch + days) }
 
     public var description: String {

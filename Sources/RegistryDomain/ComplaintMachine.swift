@@ -52,6 +52,8 @@ public enum ComplaintMachine {
         public var paymentDays: Int
         public var courtWindowDays: Int
 
+        /// The complaint deadlines of `rulebook` (complaint.* keys); the rulebook's schema requires every
+        /// one, so the zero fallback is never used by a daemon that loaded it.
         public init(rulebook: Rulebook) {
             ackWorkingDays = rulebook.integer("complaint.ack_days") ?? 0
             firstActionDays = rulebook.integer("complaint.first_action_days") ?? 0
@@ -97,6 +99,8 @@ public enum ComplaintMachine {
         }
     }
 
+    /// What happens to a case (§12.6): each event is checked against the case's state and returns the
+    /// next state and the deadlines to arm or cancel, or a refusal naming the rule.
     public enum Event: Hashable, Sendable {
         /// Intake at a level; deadlines run from the day of receipt.
         case file

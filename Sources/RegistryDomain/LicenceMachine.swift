@@ -90,6 +90,7 @@ public enum LicenceMachine {
         public var renewalDeadlineDaysBeforeExpiry: Int
         public var graceAfterExpiryDays: Int
 
+        /// The licence lifecycle durations of `rulebook` (licence.* keys), required by its schema.
         public init(rulebook: Rulebook) {
             renewalWindowOpensDays = rulebook.integer("licence.renewal_window_opens_days") ?? 0
             renewalDeadlineDaysBeforeExpiry = rulebook.integer("licence.renewal_deadline_days_before_expiry") ?? 0

@@ -5,6 +5,7 @@ public struct LicenceNumber: Hashable, Sendable, CustomStringConvertible {
     public let year: Int
     public let serial: Int
 
+    /// The number of `serial` in `year`; its check digit follows from the two.
     public init(year: Int, serial: Int) {
         self.year = year
         self.serial = serial

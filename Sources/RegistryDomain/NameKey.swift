@@ -14,6 +14,8 @@ public enum NameKey {
         "ក្រុមហ៊ុន", "ឯក", "ឯកជន", "ខូអិលធីឌី", "លីមីធីត", "ឯកក",
     ]
 
+    /// The canonical search key of a name: the same key for the spellings a caller may use for one
+    /// name (case, spacing, punctuation, company-form words, Khmer or Latin digits).
     public static func make(_ name: String) -> String {
         asciiKey(name) ?? unicodeKey(name)
     }

@@ -4,11 +4,13 @@
 public enum TrackingReference {
     static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".unicodeScalars)
 
+    /// A fresh reference from the system's random generator.
     public static func make() -> String {
         var rng = SystemRandomNumberGenerator()
         return make(using: &rng)
     }
 
+    /// A reference from `rng` (seeded in tests and demo data, so that they are reproducible).
     public static func make(using rng: inout some RandomNumberGenerator) -> String {
         var bits = rng.next() as UInt64
         var out = "R"

@@ -112,6 +112,7 @@ public struct SendingBan: Hashable, Sendable {
         self.grandfatherRegisteredBefore = grandfatherRegisteredBefore
     }
 
+    /// Whether the ban runs on `day`: from its first day up to, not including, its end.
     public func inForce(on day: CivilDate) -> Bool {
         day >= from && (until.map { day < $0 } ?? true)
     }
@@ -121,6 +122,7 @@ public struct SendingBan: Hashable, Sendable {
         destination.country == asked.country && (destination.sector == nil || destination.sector == asked.sector)
     }
 
+    /// Whether new recruitment for `asked` is barred on `day` (in force and covering that destination).
     public func blocksNewRecruitment(for asked: DestinationScope, on day: CivilDate) -> Bool {
         inForce(on: day) && applies(to: asked)
     }

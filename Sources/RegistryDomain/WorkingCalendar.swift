@@ -23,6 +23,7 @@ public struct WorkingCalendar: Sendable {
     /// Years the table covers.
     public var years: [Int] { Set(holidays.keys.map(\.year)).sorted() }
 
+    /// A working weekday that is not a public holiday of the table.
     public func isWorkingDay(_ date: CivilDate) -> Bool {
         workingWeekdays.contains(date.weekday) && holidays[date] == nil
     }

@@ -19,6 +19,7 @@ public struct DatabaseEndpoint: Sendable, Hashable, CustomStringConvertible {
         self.database = database
     }
 
+    /// A `database.url` that cannot be used, with what is wrong with it (never the password).
     public enum ParseError: Error, CustomStringConvertible {
         case invalid(String)
         public var description: String {
@@ -26,6 +27,7 @@ public struct DatabaseEndpoint: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Parses a `database.url` (see the type's documentation for the accepted forms).
     public init(url text: String) throws {
         guard let components = URLComponents(string: text),
               components.scheme == "postgresql" || components.scheme == "postgres"

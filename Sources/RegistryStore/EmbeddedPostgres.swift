@@ -26,6 +26,7 @@ public final class EmbeddedPostgres: Sendable {
         }
     }
 
+    /// Why the embedded cluster could not be set up or started, with what to do about it.
     public enum Failure: Error, CustomStringConvertible {
         case binariesNotFound(String)
         case commandFailed(String, Int32, String)
@@ -49,6 +50,7 @@ public final class EmbeddedPostgres: Sendable {
     public var socketPath: String { options.directory + "/.s.PGSQL.\(options.port)" }
     public var dataDirectory: String { options.directory + "/data" }
 
+    /// Finds PostgreSQL's binaries and the user to run them as (not root); starts nothing yet.
     public init(options: Options, logger: Logger) throws {
         self.options = options
         self.logger = logger

@@ -4,6 +4,7 @@
 /// migration file is cut at top-level semicolons. Semicolons inside string literals, quoted identifiers,
 /// dollar-quoted bodies (`$$ … $$`, `$fn$ … $fn$`) and comments do not cut.
 public enum SQLStatementSplitter {
+    /// The statements of `sql` in order, trimmed and without their semicolons; empty and comment-only ones dropped.
     public static func split(_ sql: String) -> [String] {
         let chars = Array(sql.unicodeScalars)
         var statements: [String] = []

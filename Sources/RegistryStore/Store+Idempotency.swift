@@ -31,6 +31,7 @@ extension Transaction {
         return .conflict
     }
 
+    /// Stores the reply of the command that claimed `key`, in its transaction, for replays to return.
     public func storeIdempotentReply(key: String, reply: String) async throws {
         try await query("UPDATE registry.idempotency SET reply = \(reply) WHERE actor = \(context.actor) AND key = \(key)")
     }

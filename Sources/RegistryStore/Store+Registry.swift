@@ -24,6 +24,8 @@ extension Transaction {
 
     // MARK: - Agencies and people
 
+    /// Registers an agency with its names in both scripts and their search keys (`NameKey`), and the
+    /// key of its address (for "reopened under a new name" checks); returns its new id.
     public func createAgency(nameEN: String, nameKM: String, registrationNo: String?, address: String, province: String?,
                              phone: String, association: String) async throws -> String {
         let rows = try await query("""
@@ -36,6 +38,7 @@ extension Transaction {
         throw StoreError.internalError("insert returned nothing")
     }
 
+    /// The agency with `id`, or nil.
     public func agency(id: String) async throws -> AgencyRecord? {
         for try await (id, en, km, reg, address, province, phone, assoc) in try await query("""
             SELECT id, name_en, name_km, registration_no, address, province, phone, association FROM registry.agencies WHERE id = \(id)
@@ -57,6 +60,8 @@ extension Transaction {
         throw StoreError.internalError("insert returned nothing")
     }
 
+    /// Links a person to an agency in a role (owner, director, representative…) from `since`; linking
+    /// again in the same role reopens an ended link.
     public func linkPerson(_ personID: String, to agencyID: String, role: String, since: CivilDate) async throws {
         try await query("""
             INSERT INTO registry.agency_people (agency_id, person_id, role, since) VALUES (\(agencyID), \(personID), \(role), \(since.description)::date)
@@ -92,6 +97,7 @@ extension Transaction {
         return out.map { (related: $0.0, via: $0.1) }
     }
 
+    /// The warnings recorded on an agency (kind, the related agency, and how they are related).
     public func flags(agencyID: String) async throws -> [(kind: String, related: String, via: String)] {
         var out: [(String, String, String)] = []
         for try await row in try await query("""
@@ -100,6 +106,7 @@ extension Transaction {
         return out.map { (kind: $0.0, related: $0.1, via: $0.2) }
     }
 
+    /// The people currently linked to an agency, by role.
     public func people(agencyID: String) async throws -> [(id: String, name: String, role: String)] {
         var out: [(String, String, String)] = []
         for try await row in try await query("""
@@ -122,6 +129,7 @@ extension Transaction {
 
     // MARK: - Deposits
 
+    /// The agency's deposit held at the ministry: lodgements and top-ups less every other entry.
     public func depositBalance(agencyID: String) async throws -> Decimal {
         for try await text in try await query("""
             SELECT coalesce(sum(CASE WHEN kind IN ('lodgement', 'topup') THEN amount_usd ELSE -amount_usd END), 0)::text
@@ -130,6 +138,7 @@ extension Transaction {
         return 0
     }
 
+    /// Records one deposit movement (`amount` is a decimal string in USD), by the transaction's actor.
     public func addDepositEntry(agencyID: String, kind: String, amount: String, reference: String) async throws {
         try await query("""
             INSERT INTO registry.deposit_entries (agency_id, kind, amount_usd, at, reference, actor)
@@ -139,6 +148,7 @@ extension Transaction {
 
     // MARK: - Licences
 
+    /// The next licence number of `year` (serials come from one sequence; the check digit is the number's own).
     public func nextLicenceNumber(year: Int) async throws -> LicenceNumber {
         for try await serial in try await query("SELECT nextval('registry.licence_serial')::int").decode(Int.self) {
             return LicenceNumber(year: year, serial: serial % 10_000)
@@ -146,10 +156,12 @@ extension Transaction {
         throw StoreError.internalError("no serial")
     }
 
+    /// The agency's licence that has not reached a terminal state (expired, revoked, surrendered), if any.
     public func liveLicence(agencyID: String) async throws -> LicenceRecord? {
         try await licences(agencyID: agencyID).first { !$0.state.isTerminal }
     }
 
+    /// The licence with `number`, or nil.
     public func licence(number: String) async throws -> LicenceRecord? {
         try await decodeLicences(query("""
             SELECT number, agency_id, state, issued_on::text, expires_on::text, suspended_until::text,
@@ -250,6 +262,7 @@ extension Transaction {
             """)
     }
 
+    /// Every recorded transition of a licence, oldest first, each with the rule it applied.
     public func licenceHistory(_ number: String) async throws -> [LicenceEventRecord] {
         var out: [LicenceEventRecord] = []
         for try await (at, event, before, after, rule, until, reason, actor) in try await query("""
@@ -285,6 +298,7 @@ extension Transaction {
             """)
     }
 
+    /// Cancels the live timer of `kind` for `subject`, if there is one.
     public func cancelTimer(kind: String, subject: String) async throws {
         try await query("""
             UPDATE registry.timers SET cancelled_at = registry.now(), outcome = 'cancelled'
@@ -322,10 +336,12 @@ extension Transaction {
         return out
     }
 
+    /// Marks a claimed timer fired, with what its firing did; in the transaction of that effect.
     public func markFired(_ timer: DueTimer, outcome: String) async throws {
         try await query("UPDATE registry.timers SET fired_at = registry.now(), outcome = \(outcome) WHERE id = \(timer.id)")
     }
 
+    /// The deadlines still running for `subject`, soonest first, as Cambodian days.
     public func liveTimers(subject: String) async throws -> [(kind: String, due: String)] {
         var out: [(String, String)] = []
         for try await row in try await query("""
@@ -337,6 +353,7 @@ extension Transaction {
 
     // MARK: - Registrations, watch-list, bans
 
+    /// Sets an agency's registration in a province (PRA-10) and records the change with its reason.
     public func setRegistration(agencyID: String, province: String, state: String, reason: String) async throws {
         try await query("""
             INSERT INTO registry.registrations (agency_id, province, state, since) VALUES (\(agencyID), \(province), \(state), registry.now())
@@ -348,6 +365,7 @@ extension Transaction {
             """)
     }
 
+    /// Puts an unlicensed operator or illegal broker on the public watch-list; returns its id.
     public func addWatch(kind: String, name: String, idCard: String?, province: String?, warning: String, caseRef: String,
                          publishedOn: CivilDate) async throws -> String {
         for try await id in try await query("""
@@ -358,6 +376,7 @@ extension Transaction {
         throw StoreError.internalError("insert returned nothing")
     }
 
+    /// Records a sending ban on a destination (and sector); returns its id.
     public func addBan(_ ban: SendingBan, reason: String) async throws -> String {
         for try await id in try await query("""
             INSERT INTO registry.sending_bans (country, sector, from_on, until_on, grandfather_before, reason)
@@ -368,6 +387,7 @@ extension Transaction {
         throw StoreError.internalError("insert returned nothing")
     }
 
+    /// Ends a ban on `day`; false when it was unknown or had already ended by then.
     public func liftBan(id: String, on day: CivilDate) async throws -> Bool {
         var n = 0
         for try await _ in try await query("""
@@ -376,6 +396,7 @@ extension Transaction {
         return n == 1
     }
 
+    /// Every sending ban ever recorded, in order of recording.
     public func bans() async throws -> [(id: String, ban: SendingBan, reason: String)] {
         var out: [(String, SendingBan, String)] = []
         for try await (id, country, sector, from, until, grand, reason) in try await query("""

@@ -114,6 +114,7 @@ extension Transaction {
         return out
     }
 
+    /// The agency's registration in each province where it has one, whatever its state.
     public func registrationsOf(agencyID: String) async throws -> [(province: String, state: String)] {
         var out: [(String, String)] = []
         for try await row in try await query("""
@@ -122,6 +123,7 @@ extension Transaction {
         return out.map { (province: $0.0, state: $0.1) }
     }
 
+    /// Adds the day's counts of verify answers by verdict (hotline statistics; no question or caller kept).
     public func countVerifications(_ counts: [String: Int], day: CivilDate) async throws {
         for (verdict, n) in counts {
             try await query("""

@@ -4,12 +4,15 @@ import RegistryDomain
 /// Rows behind the in-memory hotline index: everything `verify` needs to answer "now", for all agencies
 /// or one.
 public struct VerifySnapshotRows: Sendable {
+    /// An agency's names and their search keys.
     public struct Agency: Sendable {
         public var id: String, nameEN: String, nameKM: String, keyEN: String, keyKM: String
     }
+    /// A licence's state and dates, as the hotline's verdicts need them.
     public struct Licence: Sendable {
         public var agencyID: String, number: String, state: LicenceState, expiresOn: String, suspendedUntil: String?, since: String
     }
+    /// A watch-listed operator or broker and its public warning.
     public struct Watch: Sendable {
         public var id: String, name: String, key: String, idCard: String?, warning: String
     }

@@ -26,6 +26,7 @@ public final class Store: Sendable {
         }
     }
 
+    /// A store on one fixed client, never replaced (tools, tests and the daemon's set-up steps).
     public init(client: PostgresClient, logger: Logger) {
         self.fixed = client
         self.pool = nil
