@@ -1,6 +1,5 @@
 import Logging
 import NIOConcurrencyHelpers
-import NIOPosix
 import PostgresNIO
 
 /// The daemon's access to PostgreSQL: one pool, transactions with a deadline and the caller's context.
@@ -79,20 +78,19 @@ public final class Store: Sendable {
     /// statement_timeout bounds it instead (cancelling a running transaction would blur whether it
     /// committed): the work starts or the wait expires, never both (`StartFlag`).
     ///
-    /// The bound is one timer on an event loop. (It was a sleeping child task racing the work in a task
-    /// group: a sleep goes through Dispatch's timer thread, and with the extra tasks that was a large
-    /// share of the daemon's CPU per complaint filing, measured with perf.)
+    /// The bound is a watch of the shared `LeaseWatchdog`. (It was a sleeping child task racing the work
+    /// in a task group: a sleep goes through Dispatch's timer thread, and with the extra tasks that was a
+    /// large share of the daemon's CPU per complaint filing, measured with perf; then one timer on an
+    /// event loop per request, which woke that loop twice per request.)
     private func withLease<Value: Sendable>(
         deadlineSeconds: Int, _ work: @escaping @Sendable (StartFlag) async throws -> Value
     ) async throws -> Value {
         let started = StartFlag()
         let task = Task { try await work(started) }
-        let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(
-            in: .seconds(Int64(min(max(1, deadlineSeconds), Self.maxLeaseWaitSeconds)))
-        ) {
+        let watch = LeaseWatchdog.shared.watch(until: .now() + .seconds(Int64(min(max(1, deadlineSeconds), Self.maxLeaseWaitSeconds)))) {
             if started.expire() { task.cancel() }
         }
-        defer { timer.cancel() }
+        defer { LeaseWatchdog.shared.unwatch(watch) }
         do {
             let value = try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
             pool?.markSuccess()
