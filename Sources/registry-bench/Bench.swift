@@ -189,7 +189,7 @@ struct Bench: ParsableCommand {
                     }
                 }
             }
-                let mid = ours.sorted { $0.perSecond < $1.perSecond }[ours.count / 2]
+            let mid = ours.sorted { $0.perSecond < $1.perSecond }[ours.count / 2]
             print(pad("complaint.file, \(n) client\(n == 1 ? "" : "s") (vs INSERT)", 36) + pad(String(format: "%.0f", mid.perSecond), 9)
                   + pad(String(format: "%.0f", mid.percentile(0.5)), 8) + pad(String(format: "%.0f", mid.percentile(0.99)), 8)
                   + pad(bases.isEmpty ? "-" : String(format: "%.0f", median(bases)), 10)
@@ -232,7 +232,7 @@ struct Bench: ParsableCommand {
                     ratios.append(r.perSecond / b)
                 }
             }
-                let mid = ours.sorted { $0.perSecond < $1.perSecond }[ours.count / 2]
+            let mid = ours.sorted { $0.perSecond < $1.perSecond }[ours.count / 2]
             print(pad("complaint.status, \(n) client\(n == 1 ? "" : "s") (vs SELECT)", 36) + pad(String(format: "%.0f", mid.perSecond), 9)
                   + pad(String(format: "%.0f", mid.percentile(0.5)), 8) + pad(String(format: "%.0f", mid.percentile(0.99)), 8)
                   + pad(bases.isEmpty ? "-" : String(format: "%.0f", median(bases)), 10)
