@@ -89,8 +89,14 @@ struct Serve: AsyncParsableCommand {
     private func services(settings: Settings, logger: Logger, rulebook: Rulebook, calendar: WorkingCalendar, table: CommandTable,
                           prepared: DatabaseSetup.Prepared) async throws -> ServiceGroup {
         let runtime = prepared.runtime, maxConnections = settings.maxConnections
+        var poolConfiguration = runtime.clientConfiguration(maximumConnections: maxConnections)
+        // The command deadline for statements outside a transaction too (filings, status lookups), as a
+        // session default: a transaction sets its own for itself. Only for the daemon's pool: migrations,
+        // on their own connections, may take longer.
+        poolConfiguration.options.additionalStartupParameters.append(("statement_timeout", "\(settings.commandDeadlineSeconds * 1000)"))
+        let clientConfiguration = poolConfiguration
         let pool = DatabasePool {
-            PostgresClient(configuration: runtime.clientConfiguration(maximumConnections: maxConnections), backgroundLogger: logger)
+            PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
         }
         let store = Store(pool: pool, logger: logger)
         if settings.embedded, let owner = prepared.owner {

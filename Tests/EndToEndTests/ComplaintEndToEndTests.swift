@@ -381,6 +381,28 @@ struct ReplyText {
         #expect(try await Self.call(d, "complaint.list")["rows"] == "2")
     }
 
+    /// A status lookup is a single statement outside any transaction, yet still held to the command
+    /// deadline: blocked by a lock it answers 453 at the deadline, not when the lock is released.
+    @Test func statusLookupKeepsTheCommandDeadline() async throws {
+        let d = try await Self.daemon(extra: ["REGISTRYD_LIMITS_COMMAND_DEADLINE_SECONDS": "2"])
+        defer { d.tearDown() }
+        let filed = try await Self.file(d, key: "deadline-0001", "channel=hotline province=12 respondent=unknown categories=abuse",
+                                        ["complainant sex=F age=25-34"])
+        let reference = try #require(filed["reference"])
+        let database = try #require(d.database)
+        let locker = Task {
+            try await offPool { try TestCluster.shared.psql("BEGIN; LOCK registry.complaints IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(6); COMMIT;",
+                                                            database: database) }
+        }
+        try await Task.sleep(for: .milliseconds(500))
+        let started = ContinuousClock.now
+        let blocked = try await Self.call(d, "complaint.status \(reference)")
+        let waited = started.duration(to: .now)
+        #expect(blocked.final.hasPrefix("453 TIMEOUT") && waited < .seconds(5), "\(blocked.text) after \(waited)")
+        _ = try await locker.value
+        #expect(try await Self.call(d, "complaint.status \(reference)")["state"] == "RECEIVED")
+    }
+
     /// Notes on a case, by `text=` or a heredoc: kept with the case in order, each an event of its
     /// history under CMP-12 (transparent handling); a note without text is refused and records nothing.
     @Test func notesAreKeptWithTheCase() async throws {
