@@ -41,15 +41,26 @@ public enum ComplaintMachine {
 
     /// The periods, from the rulebook.
     public struct Deadlines: Hashable, Sendable {
+        /// Working days to acknowledge a complaint (`complaint.ack_days`, CMP-5).
         public var ackWorkingDays: Int
+        /// Days to the first action on a written complaint (`complaint.first_action_days`, CMP-4).
         public var firstActionDays: Int
+        /// Whether those days are working days (`complaint.day_basis`, CMP-4; calendar days by default).
         public var firstActionInWorkingDays: Bool
+        /// Working days a commune intake (L0) has to act before the case goes up a level (`complaint.forward_days`, CMP-2).
         public var forwardWorkingDays: Int
+        /// Days from receipt to the conciliation meeting (`complaint.conciliation_meeting_days`, CMP-6).
         public var conciliationDays: Int
+        /// Working days a notified agency has to respond before its silence is a default
+        /// (`complaint.party_default_grace_working_days`, CMP-6; the default leads to a PEN-7 proposal).
         public var partyGraceWorkingDays: Int
+        /// Days to settle at the provincial level before escalation (`complaint.l1_settle_days`, CMP-10).
         public var l1SettleDays: Int
+        /// Days to settle at the ministry level before escalation (`complaint.l2_settle_days`, CMP-10).
         public var l2SettleDays: Int
+        /// Days to pay agreed compensation (`complaint.compensation_payment_days`, CMP-9).
         public var paymentDays: Int
+        /// Days after conciliation fails to take the case to court (`complaint.court_filing_window_days`, CMP-10).
         public var courtWindowDays: Int
 
         /// The complaint deadlines of `rulebook` (complaint.* keys); the rulebook's schema requires every
