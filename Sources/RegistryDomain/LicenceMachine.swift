@@ -86,8 +86,11 @@ public enum LicenceMachine {
 
     /// The parameters that place the timers, read from the rulebook by the caller.
     public struct Durations: Hashable, Sendable {
+        /// Days before expiry when renewal opens (`licence.renewal_window_opens_days`, PRA-13).
         public var renewalWindowOpensDays: Int
+        /// Days before expiry after which a renewal is late (`licence.renewal_deadline_days_before_expiry`, PRA-13).
         public var renewalDeadlineDaysBeforeExpiry: Int
+        /// Days after the last valid day before the licence expires (`licence.grace_after_expiry_days`, PRA-13).
         public var graceAfterExpiryDays: Int
 
         /// The licence lifecycle durations of `rulebook` (licence.* keys), required by its schema.
