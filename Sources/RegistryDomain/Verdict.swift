@@ -33,13 +33,21 @@ public enum Verdict: String, CaseIterable, Hashable, Sendable {
 
 /// The facts a verdict is drawn from, as the store found them at the asked moment.
 public struct VerificationFacts: Hashable, Sendable {
+    /// The state of the agency's licence that day; nil when it has none.
     public var licenceState: LicenceState?
+    /// Destinations (and sectors) the licence covers (PRA-15).
     public var scope: Set<DestinationScope>
+    /// Provinces where the agency is registered to recruit (PRA-10).
     public var registeredProvinces: Set<String>
+    /// The caller's province, when asked ("may it recruit in my province?").
     public var province: String?
+    /// The destination asked about, when asked ("for Thailand?").
     public var destination: DestinationScope?
+    /// Sending bans recorded, in force or not (C-17); the verdict checks them against `on`.
     public var bans: [SendingBan]
+    /// Whether the one asked about is on the public watch-list (SD-3).
     public var watchlisted: Bool
+    /// The day the question is about (today, or an earlier day for "was it licensed then?").
     public var on: CivilDate
 
     public init(licenceState: LicenceState?, scope: Set<DestinationScope> = [], registeredProvinces: Set<String> = [],
