@@ -55,7 +55,9 @@ public final class Store: Sendable {
     }
 
     /// One statement in its own implicit transaction (autocommit): a single round trip, for work that a
-    /// server-side function does whole (complaint filing). Same lease bound and error mapping.
+    /// server-side function does whole (complaint filing, the status lookup). Same lease bound and error
+    /// mapping; the statement is held to the command deadline by the session's `statement_timeout`,
+    /// which the daemon sets for its pool (a transaction sets its own instead).
     public func autocommit<Value: Sendable>(
         deadlineSeconds: Int = 10, _ body: @escaping @Sendable (PostgresConnection) async throws -> Value
     ) async throws -> Value {
